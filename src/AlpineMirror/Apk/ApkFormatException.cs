@@ -1,0 +1,5 @@
+namespace AlpineMirror.Apk;
+
+/// <summary>A package, index or archive that does not follow the APK format.</summary>
+public sealed class ApkFormatException(string source, string message, Exception? inner = null)
+    : AlpineMirrorException(source, message, inner);

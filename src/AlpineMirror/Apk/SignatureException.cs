@@ -1,0 +1,5 @@
+namespace AlpineMirror.Apk;
+
+/// <summary>A signed file whose signatures are missing, unknown or do not verify.</summary>
+public sealed class SignatureException(string source, string message)
+    : AlpineMirrorException(source, message);
