@@ -1,0 +1,219 @@
+using System.Reflection;
+using Cake.Core;
+using Cake.Core.Configuration;
+using Cake.Core.Diagnostics;
+using Cake.Core.IO;
+using Cake.Core.Tooling;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AlpineMirror.Build.Hosting;
+
+/// <summary>
+/// Cake.Frosting's host shape on Cake's own engine: typed tasks found by reflection, one typed context,
+/// Cake's task summary, and an exit code with a one-line error instead of a stack trace.
+/// </summary>
+public sealed class CakeHost
+{
+    private readonly List<Assembly> _assemblies = [];
+    private Func<ICakeContext, ICakeContext> _createContext = context => context;
+    private Func<Exception, int> _exitCodeFor = _ => ExitCodes.Failure;
+    private TextWriter _errorOutput = Console.Error;
+
+    public CakeHost UseContext<TContext>() where TContext : ICakeContext
+    {
+        _createContext = context => (TContext)Activator.CreateInstance(typeof(TContext), context)!;
+        return this;
+    }
+
+    /// <summary>Finds task classes in this assembly; by default the entry assembly is searched.</summary>
+    public CakeHost AddAssembly(Assembly assembly)
+    {
+        _assemblies.Add(assembly);
+        return this;
+    }
+
+    /// <summary>Maps a failure to the process exit code; the message always goes to standard error.</summary>
+    public CakeHost UseExitCodes(Func<Exception, int> exitCodeFor)
+    {
+        _exitCodeFor = exitCodeFor;
+        return this;
+    }
+
+    public CakeHost UseErrorOutput(TextWriter errorOutput)
+    {
+        _errorOutput = errorOutput;
+        return this;
+    }
+
+    public int Run(IReadOnlyList<string> args) => RunAsync(args).GetAwaiter().GetResult();
+
+    public async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        HostArguments arguments;
+        try
+        {
+            arguments = HostArguments.Parse(args);
+        }
+        catch (HostUsageException exception)
+        {
+            return Fail(exception, ExitCodes.Usage);
+        }
+
+        var environment = new CakeEnvironment(new CakePlatform(), new CakeRuntime());
+        var console = new CakeConsole(environment);
+        var log = new CakeBuildLog(console, arguments.Verbosity);
+        var data = new CakeDataService();
+        var engine = new CakeEngine(data, log);
+
+        try
+        {
+            var tasks = DiscoverTasks();
+            if (arguments.Help)
+            {
+                PrintTargets(tasks, console);
+                return ExitCodes.Success;
+            }
+
+            if (!tasks.Any(t => string.Equals(t.Name, arguments.Target, StringComparison.OrdinalIgnoreCase)))
+            {
+                throw new HostUsageException(
+                    $"unknown target '{arguments.Target}': expected one of {string.Join(", ", tasks.Select(t => t.Name))}");
+            }
+
+            var context = _createContext(CreateCakeContext(environment, log, data, arguments));
+            foreach (var task in tasks)
+            {
+                Register(engine, task);
+            }
+
+            var settings = new ExecutionSettings().SetTarget(arguments.Target);
+            if (arguments.Exclusive)
+            {
+                settings.UseExclusiveTarget();
+            }
+
+            IExecutionStrategy strategy = arguments.DryRun
+                ? new DryRunExecutionStrategy(log)
+                : new DefaultExecutionStrategy(log, new CakeReportPrinter(console, context));
+            if (arguments.DryRun)
+            {
+                log.Information("Dry run: these tasks would run, in this order:");
+            }
+
+            var report = await engine.RunTargetAsync(context, strategy, settings);
+            if (!arguments.DryRun)
+            {
+                new CakeReportPrinter(console, context).Write(report);
+            }
+
+            return ExitCodes.Success;
+        }
+        catch (HostUsageException exception)
+        {
+            return Fail(exception, ExitCodes.Usage);
+        }
+        catch (Exception exception)
+        {
+            var cause = Unwrap(exception);
+            return Fail(cause, _exitCodeFor(cause));
+        }
+    }
+
+    private int Fail(Exception exception, int exitCode)
+    {
+        var oneLine = exception.Message.ReplaceLineEndings(" ");
+        _errorOutput.WriteLine($"Error: {oneLine}");
+        return exitCode;
+    }
+
+    private static Exception Unwrap(Exception exception) => exception switch
+    {
+        AggregateException { InnerExceptions.Count: 1 } aggregate => Unwrap(aggregate.InnerExceptions[0]),
+        TargetInvocationException { InnerException: { } inner } => Unwrap(inner),
+        _ => exception,
+    };
+
+    private IReadOnlyList<DiscoveredTask> DiscoverTasks()
+    {
+        var assemblies = _assemblies.Count > 0 ? _assemblies : [Assembly.GetEntryAssembly()!];
+        return assemblies
+            .SelectMany(a => a.GetTypes())
+            .Where(t => t is { IsAbstract: false, IsClass: true } && typeof(IFrostingTask).IsAssignableFrom(t))
+            .Select(t => new DiscoveredTask(
+                TaskNameOf(t),
+                t.GetCustomAttribute<TaskDescriptionAttribute>()?.Description ?? "",
+                t.GetCustomAttributes<IsDependentOnAttribute>().Select(d => TaskNameOf(d.Task)).ToList(),
+                (IFrostingTask)Activator.CreateInstance(t)!,
+                t))
+            .ToList();
+    }
+
+    private static string TaskNameOf(Type type) =>
+        type.GetCustomAttribute<TaskNameAttribute>()?.Name
+        ?? throw new InvalidOperationException($"{type.FullName}: task classes need a [TaskName] attribute");
+
+    private static void Register(CakeEngine engine, DiscoveredTask task)
+    {
+        var builder = engine.RegisterTask(task.Name)
+            .Description(task.Description)
+            .WithCriteria(context => task.Instance.ShouldRun(context), $"{task.Name} has nothing to do")
+            .Does(context => task.Instance.RunAsync(context));
+        foreach (var dependency in task.Dependencies)
+        {
+            builder.IsDependentOn(dependency);
+        }
+
+        // Like Cake.Frosting: a task that overrides OnError handles its own errors, so the run goes on.
+        if (task.Overrides(nameof(IFrostingTask.OnError)))
+        {
+            builder.OnError((exception, context) => task.Instance.OnError(exception, context));
+        }
+
+        if (task.Overrides(nameof(IFrostingTask.Finally)))
+        {
+            builder.Finally(context => task.Instance.Finally(context));
+        }
+    }
+
+    private static void PrintTargets(IEnumerable<DiscoveredTask> tasks, IConsole console)
+    {
+        console.WriteLine("Targets (--target=Name):");
+        foreach (var task in tasks.OrderBy(t => t.Name, StringComparer.Ordinal))
+        {
+            console.WriteLine($"  {task.Name,-16} {task.Description}");
+        }
+    }
+
+    private static CakeContext CreateCakeContext(
+        ICakeEnvironment environment, ICakeLog log, ICakeDataService data, HostArguments arguments)
+    {
+        var fileSystem = new FileSystem();
+        var globber = new Globber(fileSystem, environment);
+        var configuration = new CakeConfiguration(new Dictionary<string, string>());
+        var toolLocator = new ToolLocator(
+            environment,
+            new ToolRepository(environment),
+            new ToolResolutionStrategy(fileSystem, environment, globber, configuration, log));
+        return new CakeContext(
+            fileSystem,
+            environment,
+            globber,
+            log,
+            new CakeArguments(arguments.Arguments),
+            new ProcessRunner(fileSystem, environment, log, toolLocator, configuration),
+            new WindowsRegistry(),
+            toolLocator,
+            data,
+            configuration,
+            new ToolInstaller(environment, toolLocator, configuration, log, []),
+            new ServiceCollection().BuildServiceProvider());
+    }
+
+    private sealed record DiscoveredTask(
+        string Name, string Description, IReadOnlyList<string> Dependencies, IFrostingTask Instance, Type Type)
+    {
+        public bool Overrides(string method) =>
+            Type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
+                .Any(m => m.Name == method && m.DeclaringType == Type);
+    }
+}

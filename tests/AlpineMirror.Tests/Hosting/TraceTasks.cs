@@ -1,0 +1,86 @@
+using AlpineMirror.Build.Hosting;
+using Cake.Core;
+
+namespace AlpineMirror.Tests.Hosting;
+
+// A small task graph for the host tests: each task appends its name to the file named by --trace.
+//   A <- B <- C;  A <- Failing <- AfterFailing;  A <- Recovering <- AfterRecovering;  Skipped
+
+public sealed class TraceContext(ICakeContext context) : FrostingContext(context)
+{
+    public string TracePath { get; } = context.Arguments.GetArgument("trace");
+
+    public void Record(string name) => File.AppendAllText(TracePath, name + "\n");
+}
+
+public abstract class TracedTask : FrostingTask<TraceContext>
+{
+    public override void Run(TraceContext context) => context.Record(GetType().Name);
+}
+
+[TaskName("A")]
+public sealed class A : TracedTask;
+
+[TaskName("B")]
+[IsDependentOn(typeof(A))]
+public sealed class B : TracedTask;
+
+[TaskName("C")]
+[IsDependentOn(typeof(B))]
+public sealed class C : TracedTask;
+
+[TaskName("Failing")]
+[IsDependentOn(typeof(A))]
+public sealed class Failing : TracedTask
+{
+    public override void Run(TraceContext context)
+    {
+        base.Run(context);
+        throw new InvalidOperationException("the task failed on purpose\nsecond line");
+    }
+
+    public override void Finally(TraceContext context) => context.Record("Failing.Finally");
+}
+
+[TaskName("AfterFailing")]
+[IsDependentOn(typeof(Failing))]
+public sealed class AfterFailing : TracedTask;
+
+[TaskName("Recovering")]
+[IsDependentOn(typeof(A))]
+public sealed class Recovering : TracedTask
+{
+    public override void Run(TraceContext context)
+    {
+        base.Run(context);
+        throw new InvalidOperationException("recoverable");
+    }
+
+    public override void OnError(Exception exception, TraceContext context) =>
+        context.Record("Recovering.OnError:" + exception.Message);
+}
+
+[TaskName("AfterRecovering")]
+[IsDependentOn(typeof(Recovering))]
+public sealed class AfterRecovering : TracedTask;
+
+[TaskName("Skipped")]
+[IsDependentOn(typeof(A))]
+public sealed class Skipped : TracedTask
+{
+    public override bool ShouldRun(TraceContext context) => false;
+}
+
+[TaskName("Async")]
+public sealed class AsyncTraced : AsyncFrostingTask<TraceContext>
+{
+    public override async Task RunAsync(TraceContext context)
+    {
+        await Task.Yield();
+        context.Record(nameof(AsyncTraced));
+    }
+}
+
+[TaskName("AfterSkipped")]
+[IsDependentOn(typeof(Skipped))]
+public sealed class AfterSkipped : TracedTask;
