@@ -1,0 +1,250 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using ICSharpCode.SharpZipLib;
+using ICSharpCode.SharpZipLib.Checksum;
+using ICSharpCode.SharpZipLib.Zip.Compression;
+
+namespace AlpineMirror.Apk;
+
+/// <summary>Finds the exact byte boundaries of concatenated gzip members (APK-FORMAT.md §1.1, §8).</summary>
+/// <remarks>
+/// apk hashes and signs raw compressed members, so their boundaries must be exact. GZipStream joins members
+/// and reads ahead; SharpZipLib's raw inflater reports how much input it left unconsumed, which gives the end
+/// of each deflate stream. Header (RFC 1952 §2.3) and trailer are parsed here.
+/// </remarks>
+public static class GzipMembers
+{
+    private const int FixedHeaderLength = 10;
+    private const int TrailerLength = 8;
+    private const int InputChunk = 16 * 1024;
+
+    private const byte FlagHeaderCrc = 0x02;
+    private const byte FlagExtra = 0x04;
+    private const byte FlagName = 0x08;
+    private const byte FlagComment = 0x10;
+    private const byte ReservedFlags = 0xE0;
+
+    /// <summary>The first member of <paramref name="data"/>.</summary>
+    /// <exception cref="ApkFormatException">The data does not start with a complete gzip member.</exception>
+    public static GzipMemberRange ReadFirstMember(ReadOnlySpan<byte> data, string source) =>
+        ReadMember(data, 0, source);
+
+    /// <summary>The member starting at <paramref name="offset"/>, optionally writing its decompressed bytes to <paramref name="content"/>.</summary>
+    /// <exception cref="ApkFormatException">No complete gzip member starts at <paramref name="offset"/>, or its content exceeds <paramref name="maxContentLength"/>.</exception>
+    public static GzipMemberRange ReadMember(
+        ReadOnlySpan<byte> data, int offset, string source, Stream? content = null, long maxContentLength = long.MaxValue)
+    {
+        if (!TryReadMember(data, offset, source, out var member, content, maxContentLength))
+        {
+            throw new ApkFormatException(source, $"gzip member at offset {offset} is truncated: the data ends at offset {data.Length}");
+        }
+
+        return member;
+    }
+
+    /// <summary>
+    /// Like <see cref="ReadMember"/> but returns false, instead of throwing, when <paramref name="data"/> ends before the
+    /// member does, so a caller receiving a download in chunks can try again once more bytes arrived.
+    /// </summary>
+    /// <exception cref="ApkFormatException">The bytes present are not a valid gzip member.</exception>
+    public static bool TryReadMember(
+        ReadOnlySpan<byte> data,
+        int offset,
+        string source,
+        out GzipMemberRange member,
+        Stream? content = null,
+        long maxContentLength = long.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, data.Length);
+        member = default;
+
+        var headerLength = ReadHeader(data[offset..], offset, source);
+        if (headerLength < 0)
+        {
+            return false;
+        }
+
+        var deflateStart = offset + headerLength;
+        if (!TryInflate(data, deflateStart, source, content, maxContentLength, out var deflateLength, out var crc, out var size))
+        {
+            return false;
+        }
+
+        var trailerStart = deflateStart + deflateLength;
+        if (data.Length - trailerStart < TrailerLength)
+        {
+            return false;
+        }
+
+        var expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(data[trailerStart..]);
+        var expectedSize = BinaryPrimitives.ReadUInt32LittleEndian(data[(trailerStart + 4)..]);
+        if (expectedCrc != crc)
+        {
+            throw new ApkFormatException(source, $"gzip member at offset {offset}: CRC32 expected {expectedCrc:x8}, got {crc:x8}");
+        }
+
+        if (expectedSize != (uint)size)
+        {
+            throw new ApkFormatException(source, $"gzip member at offset {offset}: size expected {expectedSize}, got {(uint)size}");
+        }
+
+        member = new GzipMemberRange(offset, trailerStart + TrailerLength - offset);
+        return true;
+    }
+
+    /// <summary>Every member of <paramref name="data"/>, in order; the data must consist of whole members only.</summary>
+    /// <exception cref="ApkFormatException">The data is empty, truncated or not gzip.</exception>
+    public static IReadOnlyList<GzipMemberRange> Split(ReadOnlySpan<byte> data, string source)
+    {
+        var members = new List<GzipMemberRange>();
+        var offset = 0;
+        do
+        {
+            var member = ReadMember(data, offset, source);
+            members.Add(member);
+            offset = member.End;
+        }
+        while (offset < data.Length);
+
+        return members;
+    }
+
+    // Returns the header length, or -1 when the data ends inside the header.
+    private static int ReadHeader(ReadOnlySpan<byte> data, int offset, string source)
+    {
+        // Bytes present are checked before asking for more, so garbage fails fast instead of waiting.
+        if ((data.Length >= 1 && data[0] != 0x1f) || (data.Length >= 2 && data[1] != 0x8b))
+        {
+            throw new ApkFormatException(source, $"no gzip member at offset {offset}: expected magic 1f8b, got {Convert.ToHexStringLower(data[..Math.Min(2, data.Length)])}");
+        }
+
+        if (data.Length < FixedHeaderLength)
+        {
+            return -1;
+        }
+
+        if (data[2] != 8)
+        {
+            throw new ApkFormatException(source, $"gzip member at offset {offset}: compression method expected 8 (deflate), got {data[2]}");
+        }
+
+        var flags = data[3];
+        if ((flags & ReservedFlags) != 0)
+        {
+            throw new ApkFormatException(source, $"gzip member at offset {offset}: reserved header flags set ({flags:x2})");
+        }
+
+        var position = FixedHeaderLength;
+        if ((flags & FlagExtra) != 0)
+        {
+            if (data.Length < position + 2)
+            {
+                return -1;
+            }
+
+            position += 2 + BinaryPrimitives.ReadUInt16LittleEndian(data[position..]);
+        }
+
+        foreach (var flag in (ReadOnlySpan<byte>)[FlagName, FlagComment])
+        {
+            if ((flags & flag) == 0)
+            {
+                continue;
+            }
+
+            if (position > data.Length)
+            {
+                return -1;
+            }
+
+            var terminator = data[position..].IndexOf((byte)0);
+            if (terminator < 0)
+            {
+                return -1;
+            }
+
+            position += terminator + 1;
+        }
+
+        // The optional header CRC16 is skipped, not checked: the trailer CRC32 and the signature cover the member.
+        if ((flags & FlagHeaderCrc) != 0)
+        {
+            position += 2;
+        }
+
+        return position <= data.Length ? position : -1;
+    }
+
+    private static bool TryInflate(
+        ReadOnlySpan<byte> data,
+        int start,
+        string source,
+        Stream? content,
+        long maxContentLength,
+        out int consumed,
+        out uint crc,
+        out long size)
+    {
+        var inflater = new Inflater(noHeader: true);
+        var checksum = new Crc32();
+        var input = ArrayPool<byte>.Shared.Rent(InputChunk);
+        var output = ArrayPool<byte>.Shared.Rent(4 * InputChunk);
+        try
+        {
+            var fed = start;
+            while (!inflater.IsFinished)
+            {
+                if (inflater.IsNeedingInput)
+                {
+                    if (fed == data.Length)
+                    {
+                        consumed = 0;
+                        crc = 0;
+                        size = 0;
+                        return false;
+                    }
+
+                    var count = Math.Min(InputChunk, data.Length - fed);
+                    data.Slice(fed, count).CopyTo(input);
+                    inflater.SetInput(input, 0, count);
+                    fed += count;
+                }
+
+                var produced = inflater.Inflate(output);
+                if (produced == 0)
+                {
+                    if (!inflater.IsNeedingInput && !inflater.IsFinished)
+                    {
+                        throw new ApkFormatException(source, $"deflate data at offset {start} cannot be decoded (preset dictionary or no progress)");
+                    }
+
+                    continue;
+                }
+
+                checksum.Update(new ArraySegment<byte>(output, 0, produced));
+                if (inflater.TotalOut > maxContentLength)
+                {
+                    throw new ApkFormatException(source, $"gzip member at offset {start}: decompresses to more than {maxContentLength} bytes");
+                }
+
+                content?.Write(output, 0, produced);
+            }
+
+            consumed = fed - inflater.RemainingInput - start;
+            crc = (uint)checksum.Value;
+            size = inflater.TotalOut;
+            return true;
+        }
+        catch (SharpZipBaseException error)
+        {
+            throw new ApkFormatException(source, $"corrupt deflate data in gzip member at offset {start}: {error.Message}", error);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(input);
+            ArrayPool<byte>.Shared.Return(output);
+        }
+    }
+}
