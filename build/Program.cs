@@ -1,1 +1,7 @@
-return 0;
+using AlpineMirror.Build;
+using AlpineMirror.Build.Hosting;
+
+return await new CakeHost()
+    .UseContext<MirrorContext>()
+    .UseExitCodes(MirrorExitCodes.For)
+    .RunAsync(args);

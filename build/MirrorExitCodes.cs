@@ -1,0 +1,21 @@
+using AlpineMirror.Apk;
+using AlpineMirror.Build.Hosting;
+using AlpineMirror.Configuration;
+using AlpineMirror.Upstream;
+
+namespace AlpineMirror.Build;
+
+/// <summary>Which exit code each kind of failure gets, so a CI job can tell them apart (README lists them).</summary>
+public static class MirrorExitCodes
+{
+    public const int Verification = 3;
+    public const int Network = 4;
+
+    public static int For(Exception exception) => exception switch
+    {
+        ConfigurationException => ExitCodes.Usage,
+        SignatureException or ChecksumMismatchException or ApkFormatException or ReleaseFormatException => Verification,
+        UpstreamException => Network,
+        _ => ExitCodes.Failure,
+    };
+}

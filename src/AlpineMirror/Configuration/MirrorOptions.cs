@@ -1,0 +1,29 @@
+namespace AlpineMirror.Configuration;
+
+/// <summary>Everything the operator chose for a run, resolved from the command line, environment and config file.</summary>
+public sealed record MirrorOptions
+{
+    public static readonly Uri DefaultUpstream = new("https://dl-cdn.alpinelinux.org/alpine");
+    public const string DefaultKeys = "/etc/apk/keys";
+
+    /// <summary>The mirror root, [ALPINE]: published snapshots, latest-stable, panoptiscan/ and .alpinemirror/.</summary>
+    public string? Root { get; init; }
+    public Uri Upstream { get; init; } = DefaultUpstream;
+    /// <summary>The upstream branch, e.g. v3.15 or edge.</summary>
+    public string? Branch { get; init; }
+    public IReadOnlyList<string> Repos { get; init; } = ["main", "community"];
+    public IReadOnlyList<string> Archs { get; init; } = ["x86_64"];
+    /// <summary>Directory of trusted public keys, named as the .SIGN entries name them.</summary>
+    public string Keys { get; init; } = DefaultKeys;
+    /// <summary>Snapshot name override; otherwise the name comes from upstream's latest-releases.yaml.</summary>
+    public string? Version { get; init; }
+    public bool Releases { get; init; } = true;
+    /// <summary>Where to write the JSON report, besides the console.</summary>
+    public string? Report { get; init; }
+
+    public string RequireRoot() =>
+        Root ?? throw new ConfigurationException("--root", "the mirror root is required (e.g. --root=/srv/alpine)");
+
+    public string RequireBranch() =>
+        Branch ?? throw new ConfigurationException("--branch", "the upstream branch is required (e.g. --branch=v3.15)");
+}

@@ -1,0 +1,156 @@
+using System.Text.RegularExpressions;
+using AlpineMirror.Storage;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace AlpineMirror.Configuration;
+
+/// <summary>
+/// Resolves <see cref="MirrorOptions"/> from, in order of precedence, the command line (<c>--name=value</c>),
+/// <c>ALPINEMIRROR_NAME</c> environment variables, a YAML config file (<c>--config</c>), and defaults.
+/// </summary>
+public static partial class MirrorOptionsLoader
+{
+    public const string EnvironmentPrefix = "ALPINEMIRROR_";
+
+    private static readonly string[] OptionNames =
+        ["root", "upstream", "branch", "repos", "arch", "keys", "version", "releases", "report"];
+
+    /// <param name="commandLine">Options given on the command line, by name without dashes.</param>
+    /// <param name="environment">The process environment.</param>
+    /// <param name="hostSwitches">Names the host itself handles (target, verbosity…), accepted and ignored here.</param>
+    public static MirrorOptions Load(
+        IReadOnlyDictionary<string, string> commandLine,
+        IReadOnlyDictionary<string, string> environment,
+        IEnumerable<string> hostSwitches)
+    {
+        var ignored = new HashSet<string>(hostSwitches, StringComparer.OrdinalIgnoreCase) { "config" };
+        foreach (var name in commandLine.Keys.Where(n => !ignored.Contains(n) && !OptionNames.Contains(n, StringComparer.OrdinalIgnoreCase)))
+        {
+            throw new ConfigurationException($"--{name}", $"unknown option; known options are --{string.Join(", --", OptionNames)}");
+        }
+
+        var configPath = Lookup(commandLine, "config") ?? environment.GetValueOrDefault(EnvironmentPrefix + "CONFIG");
+        var file = configPath is null ? new Dictionary<string, string>() : ReadConfigFile(configPath);
+
+        OptionValue? Resolve(string name)
+        {
+            if (Lookup(commandLine, name) is { } cli)
+            {
+                return new OptionValue($"--{name}", cli);
+            }
+
+            var variable = EnvironmentPrefix + name.ToUpperInvariant().Replace('-', '_');
+            if (environment.TryGetValue(variable, out var env))
+            {
+                return new OptionValue(variable, env);
+            }
+
+            return file.TryGetValue(name, out var fromFile) ? new OptionValue($"{configPath}: {name}", fromFile) : null;
+        }
+
+        var defaults = new MirrorOptions();
+        return new MirrorOptions
+        {
+            Root = Resolve("root") is { } root ? ParsePath(root) : null,
+            Upstream = Resolve("upstream") is { } upstream ? ParseUpstream(upstream) : defaults.Upstream,
+            Branch = Resolve("branch") is { } branch ? ParseBranch(branch) : null,
+            Repos = Resolve("repos") is { } repos ? ParseNames(repos) : defaults.Repos,
+            Archs = Resolve("arch") is { } arch ? ParseNames(arch) : defaults.Archs,
+            Keys = Resolve("keys") is { } keys ? ParsePath(keys) : defaults.Keys,
+            Version = Resolve("version") is { } version ? ParseSnapshotName(version) : null,
+            Releases = Resolve("releases") is { } releases ? ParseBool(releases) : defaults.Releases,
+            Report = Resolve("report") is { } report ? ParsePath(report) : null,
+        };
+    }
+
+    private static string? Lookup(IReadOnlyDictionary<string, string> values, string name) =>
+        values.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
+
+    private static Dictionary<string, string> ReadConfigFile(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ConfigurationException(path, "config file not found");
+        }
+
+        var yaml = new YamlStream();
+        try
+        {
+            using var reader = File.OpenText(path);
+            yaml.Load(reader);
+        }
+        catch (YamlException exception)
+        {
+            throw new ConfigurationException(path, $"line {exception.Start.Line}: not valid YAML: {exception.Message}");
+        }
+
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (yaml.Documents.Count == 0)
+        {
+            return values;
+        }
+
+        if (yaml.Documents[0].RootNode is not YamlMappingNode mapping)
+        {
+            throw new ConfigurationException(path, "expected a mapping of option: value");
+        }
+
+        foreach (var (keyNode, valueNode) in mapping.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            if (!OptionNames.Contains(key, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new ConfigurationException(
+                    path, $"line {keyNode.Start.Line}: unknown option '{key}'; known options are {string.Join(", ", OptionNames)}");
+            }
+
+            values[key] = valueNode switch
+            {
+                YamlScalarNode scalar => scalar.Value ?? "",
+                YamlSequenceNode sequence => string.Join(",", sequence.Children.OfType<YamlScalarNode>().Select(s => s.Value)),
+                _ => throw new ConfigurationException(path, $"line {valueNode.Start.Line}: {key}: expected a value or a list"),
+            };
+        }
+
+        return values;
+    }
+
+    private static string ParsePath(OptionValue option) =>
+        option.Value.Length > 0
+            ? Path.GetFullPath(option.Value)
+            : throw option.Invalid("a path");
+
+    private static Uri ParseUpstream(OptionValue option) =>
+        Uri.TryCreate(option.Value.TrimEnd('/'), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? uri
+            : throw option.Invalid("an http:// or https:// URL");
+
+    private static string ParseBranch(OptionValue option) =>
+        BranchPattern().IsMatch(option.Value) ? option.Value : throw option.Invalid("a branch like v3.15 or edge");
+
+    private static IReadOnlyList<string> ParseNames(OptionValue option)
+    {
+        var names = option.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return names.Length > 0 && names.All(NamePattern().IsMatch)
+            ? names.Distinct().ToList()
+            : throw option.Invalid("a comma-separated list of names made of a-z, 0-9 and _");
+    }
+
+    private static string ParseSnapshotName(OptionValue option) =>
+        SnapshotName.IsValid(option.Value) ? option.Value : throw option.Invalid("a release number like 3.15.5 or 3.15.5.1");
+
+    private static bool ParseBool(OptionValue option) =>
+        bool.TryParse(option.Value, out var value) ? value : throw option.Invalid("true or false");
+
+    [GeneratedRegex(@"^(v\d+\.\d+|edge)$")]
+    private static partial Regex BranchPattern();
+
+    [GeneratedRegex(@"^[a-z0-9_]+$")]
+    private static partial Regex NamePattern();
+
+    private sealed record OptionValue(string Source, string Value)
+    {
+        public ConfigurationException Invalid(string expected) => new(Source, $"expected {expected}, got '{Value}'");
+    }
+}

@@ -1,0 +1,199 @@
+using AlpineMirror.Apk;
+using AlpineMirror.Configuration;
+using AlpineMirror.Storage;
+using AlpineMirror.Upstream;
+
+namespace AlpineMirror.Planning;
+
+/// <summary>
+/// Computes a <see cref="MirrorPlan"/>: downloads and verifies upstream's signed indexes and latest-releases.yaml
+/// and compares them with the snapshot latest-stable points to. Writes nothing.
+/// </summary>
+public sealed class MirrorPlanner(UpstreamClient client, TrustedKeys keys)
+{
+    // Real indexes are under 2 MB; the cap only stops a hostile or broken server from filling memory.
+    private const long MaxIndexBytes = 64L << 20;
+    private const long MaxLatestReleasesBytes = 1L << 20;
+
+    public async Task<MirrorPlan> PlanAsync(MirrorOptions options, CancellationToken cancellationToken)
+    {
+        var root = new MirrorRoot(options.RequireRoot());
+        var layout = new UpstreamLayout(options.Upstream, options.RequireBranch());
+        var previous = root.CurrentSnapshot();
+        var previousPath = previous is null ? null : root.SnapshotPath(previous);
+
+        var repositories = new List<(RepositoryPlan Plan, IReadOnlyList<ApkIndexEntry> Previous)>();
+        foreach (var arch in options.Archs)
+        {
+            foreach (var repo in options.Repos)
+            {
+                repositories.Add(await PlanRepositoryAsync(layout, repo, arch, previousPath, cancellationToken));
+            }
+        }
+
+        var latestReleases = options.Releases || options.Version is null
+            ? await FetchLatestReleasesAsync(layout, options, cancellationToken)
+            : [];
+        var releases = options.Releases
+            ? latestReleases.Select(r => PlanReleases(r.Arch, r.Bytes, r.Parsed, previousPath)).ToList()
+            : [];
+
+        var draft = new MirrorPlan
+        {
+            Snapshot = previous ?? "",
+            PreviousSnapshot = previous,
+            Branch = layout.Branch,
+            Upstream = options.Upstream,
+            Repositories = repositories.Select(r => r.Plan).ToList(),
+            Releases = releases,
+            Kernels = KernelChanges(repositories),
+        };
+
+        var release = options.Version ?? latestReleases.Select(r => r.Parsed.Version).Max(SnapshotName.Comparer)!;
+        return draft with { Snapshot = NameSnapshot(draft, release, options.Version is not null, root) };
+    }
+
+    private static string NameSnapshot(MirrorPlan plan, string release, bool chosenByOperator, MirrorRoot root)
+    {
+        if (!plan.HasChanges)
+        {
+            return plan.PreviousSnapshot!;
+        }
+
+        if (!chosenByOperator)
+        {
+            return SnapshotName.Next(release, root.PublishedSnapshots());
+        }
+
+        return root.PublishedSnapshots().Contains(release)
+            ? throw new ConfigurationException("--version", $"a snapshot named {release} is already published under {root.Path}")
+            : release;
+    }
+
+    private async Task<(RepositoryPlan Plan, IReadOnlyList<ApkIndexEntry> Previous)> PlanRepositoryAsync(
+        UpstreamLayout layout, string repo, string arch, string? previousPath, CancellationToken cancellationToken)
+    {
+        var uri = layout.IndexUri(repo, arch);
+        var bytes = await client.GetBytesAsync(uri, MaxIndexBytes, cancellationToken);
+        var index = ApkIndexReader.Read(bytes, uri.AbsoluteUri, keys);
+        foreach (var entry in index.Entries)
+        {
+            // Validates the name as a plain file name before anything is planned for it.
+            UpstreamLayout.PackagePath(repo, arch, entry.FileName);
+        }
+
+        var previousDirectory = previousPath is null ? null : Path.Combine(previousPath, UpstreamLayout.RepositoryPath(repo, arch));
+        var previousIndexPath = previousDirectory is null ? null : Path.Combine(previousDirectory, UpstreamLayout.IndexFileName);
+        var previousIndexBytes = previousIndexPath is not null && File.Exists(previousIndexPath)
+            ? await File.ReadAllBytesAsync(previousIndexPath, cancellationToken)
+            : null;
+        // The published index is verified again: a root tampered with since must not silently shape the plan.
+        var previousIndex = previousIndexBytes is null ? null : ApkIndexReader.Read(previousIndexBytes, previousIndexPath!, keys);
+        var indexChanged = previousIndexBytes is null || !bytes.AsSpan().SequenceEqual(previousIndexBytes);
+
+        var diff = IndexDiff.Compare(previousIndex?.Entries ?? [], index.Entries);
+        var unchangedButMissing = diff.Unchanged.Where(p => !HasFile(previousDirectory, p)).ToList();
+        var plan = new RepositoryPlan
+        {
+            Repo = repo,
+            Arch = arch,
+            Index = bytes,
+            Packages = index.Entries,
+            Added = diff.Added,
+            Updated = diff.Updated,
+            Removed = diff.Removed,
+            Unchanged = diff.Unchanged.Count,
+            ToFetch = [.. diff.Added, .. diff.Updated.Select(u => u.To), .. unchangedButMissing],
+            IndexChanged = indexChanged,
+        };
+        return (plan, previousIndex?.Entries ?? []);
+    }
+
+    private static bool HasFile(string? directory, ApkIndexEntry package) =>
+        directory is not null && new FileInfo(Path.Combine(directory, package.FileName)) is { Exists: true } file
+        && file.Length == package.Size;
+
+    private async Task<List<(string Arch, byte[] Bytes, LatestReleases Parsed)>> FetchLatestReleasesAsync(
+        UpstreamLayout layout, MirrorOptions options, CancellationToken cancellationToken)
+    {
+        var result = new List<(string, byte[], LatestReleases)>();
+        foreach (var arch in options.Archs)
+        {
+            var uri = layout.LatestReleasesUri(arch);
+            byte[] bytes;
+            try
+            {
+                bytes = await client.GetBytesAsync(uri, MaxLatestReleasesBytes, cancellationToken);
+            }
+            catch (UpstreamException exception) when (exception.StatusCode == System.Net.HttpStatusCode.NotFound && options.Version is null)
+            {
+                throw new ConfigurationException(
+                    uri.AbsoluteUri, "upstream publishes no latest-releases.yaml here, so the snapshot cannot be named: pass --version");
+            }
+
+            var parsed = LatestReleases.Parse(new MemoryStream(bytes), uri.AbsoluteUri);
+            if (options.Version is null && !SnapshotName.IsValid(parsed.Version))
+            {
+                throw new ConfigurationException(
+                    uri.AbsoluteUri, $"release version '{parsed.Version}' is not a snapshot name like 3.15.5: pass --version");
+            }
+
+            result.Add((arch, bytes, parsed));
+        }
+
+        return result;
+    }
+
+    private static ReleasePlan PlanReleases(string arch, byte[] yaml, LatestReleases releases, string? previousPath)
+    {
+        var previousDirectory = previousPath is null ? null : Path.Combine(previousPath, UpstreamLayout.ReleasesPath(arch));
+        var previousYaml = previousDirectory is null ? null : Path.Combine(previousDirectory, UpstreamLayout.LatestReleasesFileName);
+
+        bool Present(string name, long? size) =>
+            previousDirectory is not null
+            && new FileInfo(Path.Combine(previousDirectory, name)) is { Exists: true } file
+            && (size is null || file.Length == size);
+
+        var files = new List<ReleaseFile>();
+        foreach (var image in releases.Images)
+        {
+            UpstreamLayout.ReleaseFilePath(arch, image.File);
+            files.Add(new ReleaseFile(image.File, image.Size, image.Sha256, !Present(image.File, image.Size)));
+            foreach (var suffix in ReleasePlan.CompanionSuffixes)
+            {
+                var name = image.File + suffix;
+                files.Add(new ReleaseFile(name, null, null, !Present(name, null)));
+            }
+        }
+
+        return new ReleasePlan
+        {
+            Arch = arch,
+            Version = releases.Version,
+            LatestReleases = yaml,
+            LatestReleasesChanged = previousYaml is null || !File.Exists(previousYaml)
+                || !yaml.AsSpan().SequenceEqual(File.ReadAllBytes(previousYaml)),
+            Images = releases.Images,
+            Files = files,
+            NetbootImage = releases.Images.FirstOrDefault(i => i.Flavor == "alpine-netboot")?.File,
+        };
+    }
+
+    private static IReadOnlyList<KernelChange> KernelChanges(
+        IReadOnlyList<(RepositoryPlan Plan, IReadOnlyList<ApkIndexEntry> Previous)> repositories)
+    {
+        static Dictionary<(string Arch, string Name), string> BootVersions(IEnumerable<ApkIndexEntry> packages) =>
+            packages
+                .Where(p => KernelChange.BootPackages.Contains(p.Name))
+                .GroupBy(p => (p.Arch, p.Name))
+                .ToDictionary(g => g.Key, g => g.Select(p => p.Version).Max(Comparer<string>.Create(ApkVersion.Compare))!);
+
+        var before = BootVersions(repositories.SelectMany(r => r.Previous));
+        var after = BootVersions(repositories.SelectMany(r => r.Plan.Packages));
+        return before.Keys.Union(after.Keys)
+            .OrderBy(k => k.Arch, StringComparer.Ordinal)
+            .ThenBy(k => KernelChange.BootPackages.ToList().IndexOf(k.Name))
+            .Select(k => new KernelChange(k.Name, k.Arch, before.GetValueOrDefault(k), after.GetValueOrDefault(k)))
+            .ToList();
+    }
+}

@@ -1,0 +1,136 @@
+using AlpineMirror.Configuration;
+
+namespace AlpineMirror.Tests.Configuration;
+
+public sealed class MirrorOptionsLoaderTests : IDisposable
+{
+    private static readonly string[] HostSwitches = ["target", "verbosity", "exclusive", "dryrun", "help"];
+    private readonly string _directory = Directory.CreateTempSubdirectory("options-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private static MirrorOptions Load(
+        Dictionary<string, string>? commandLine = null, Dictionary<string, string>? environment = null) =>
+        MirrorOptionsLoader.Load(commandLine ?? [], environment ?? [], HostSwitches);
+
+    private string ConfigFile(string yaml)
+    {
+        var path = Path.Combine(_directory, "alpinemirror.yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    [Fact]
+    public void Should_use_the_documented_defaults()
+    {
+        var options = Load();
+
+        Assert.Equal(new Uri("https://dl-cdn.alpinelinux.org/alpine"), options.Upstream);
+        Assert.Equal(["main", "community"], options.Repos);
+        Assert.Equal(["x86_64"], options.Archs);
+        Assert.Equal("/etc/apk/keys", options.Keys);
+        Assert.True(options.Releases);
+        Assert.Null(options.Root);
+        Assert.Null(options.Branch);
+        Assert.Null(options.Version);
+    }
+
+    [Fact]
+    public void Should_prefer_command_line_then_environment_then_file_then_default()
+    {
+        var config = ConfigFile("""
+            root: /srv/from-file
+            branch: v3.14
+            repos: [main]
+            arch: aarch64
+            keys: /keys/from-file
+            """);
+
+        var options = Load(
+            commandLine: new() { ["config"] = config, ["root"] = "/srv/from-cli" },
+            environment: new() { ["ALPINEMIRROR_ROOT"] = "/srv/from-env", ["ALPINEMIRROR_BRANCH"] = "v3.15", ["PATH"] = "/bin" });
+
+        Assert.Equal("/srv/from-cli", options.Root);
+        Assert.Equal("v3.15", options.Branch);
+        Assert.Equal(["main"], options.Repos);
+        Assert.Equal(["aarch64"], options.Archs);
+        Assert.Equal("/keys/from-file", options.Keys);
+        Assert.Equal(new Uri("https://dl-cdn.alpinelinux.org/alpine"), options.Upstream);
+    }
+
+    [Fact]
+    public void Should_find_the_config_file_through_the_environment()
+    {
+        var config = ConfigFile("version: 3.15.5.1\nreleases: false\n");
+
+        var options = Load(environment: new() { ["ALPINEMIRROR_CONFIG"] = config });
+
+        Assert.Equal("3.15.5.1", options.Version);
+        Assert.False(options.Releases);
+    }
+
+    [Fact]
+    public void Should_split_comma_lists_and_drop_duplicates()
+    {
+        var options = Load(commandLine: new() { ["arch"] = "x86_64, aarch64,x86_64", ["repos"] = "main,community,testing" });
+
+        Assert.Equal(["x86_64", "aarch64"], options.Archs);
+        Assert.Equal(["main", "community", "testing"], options.Repos);
+    }
+
+    [Theory]
+    [InlineData("branch", "3.15", "--branch: expected a branch like v3.15 or edge, got '3.15'")]
+    [InlineData("upstream", "ftp://example/alpine", "--upstream: expected an http:// or https:// URL, got 'ftp://example/alpine'")]
+    [InlineData("arch", "x86_64,../etc", "--arch: expected a comma-separated list of names made of a-z, 0-9 and _, got 'x86_64,../etc'")]
+    [InlineData("version", "3.15.5/..", "--version: expected a release number like 3.15.5 or 3.15.5.1, got '3.15.5/..'")]
+    [InlineData("releases", "yes", "--releases: expected true or false, got 'yes'")]
+    [InlineData("brnach", "v3.15", "--brnach: unknown option; known options are --root,")]
+    public void Should_refuse_bad_command_line_values_naming_the_option(string name, string value, string expected)
+    {
+        var error = Assert.Throws<ConfigurationException>(() => Load(commandLine: new() { [name] = value }));
+
+        Assert.StartsWith(expected, error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void Should_name_the_environment_variable_that_holds_a_bad_value()
+    {
+        var error = Assert.Throws<ConfigurationException>(() =>
+            Load(environment: new() { ["ALPINEMIRROR_REPOS"] = "Main" }));
+
+        Assert.StartsWith("ALPINEMIRROR_REPOS: expected a comma-separated list", error.Message);
+    }
+
+    [Fact]
+    public void Should_name_the_config_file_and_key_that_hold_a_bad_value()
+    {
+        var config = ConfigFile("branch: 3.15\n");
+
+        var error = Assert.Throws<ConfigurationException>(() => Load(commandLine: new() { ["config"] = config }));
+
+        Assert.Equal($"{config}: branch: expected a branch like v3.15 or edge, got '3.15'", error.Message);
+    }
+
+    [Fact]
+    public void Should_refuse_an_unknown_key_in_the_config_file_with_its_line()
+    {
+        var config = ConfigFile("root: /srv/alpine\nmirror: true\n");
+
+        var error = Assert.Throws<ConfigurationException>(() => Load(commandLine: new() { ["config"] = config }));
+
+        Assert.StartsWith($"{config}: line 2: unknown option 'mirror'", error.Message);
+    }
+
+    [Fact]
+    public void Should_refuse_a_missing_or_malformed_config_file()
+    {
+        var missing = Path.Combine(_directory, "absent.yaml");
+        var malformed = ConfigFile("root: [unclosed\n");
+
+        Assert.Equal($"{missing}: config file not found",
+            Assert.Throws<ConfigurationException>(() => Load(commandLine: new() { ["config"] = missing })).Message);
+        Assert.StartsWith($"{malformed}: line ",
+            Assert.Throws<ConfigurationException>(() => Load(commandLine: new() { ["config"] = malformed })).Message);
+    }
+}
