@@ -67,7 +67,7 @@ public static class GzipMembers
         }
 
         var deflateStart = offset + headerLength;
-        if (!TryInflate(data, deflateStart, source, content, maxContentLength, out var deflateLength, out var crc, out var size))
+        if (!TryInflate(data, offset, deflateStart, source, content, maxContentLength, out var deflateLength, out var crc, out var size))
         {
             return false;
         }
@@ -179,6 +179,7 @@ public static class GzipMembers
 
     private static bool TryInflate(
         ReadOnlySpan<byte> data,
+        int memberOffset,
         int start,
         string source,
         Stream? content,
@@ -217,7 +218,7 @@ public static class GzipMembers
                 {
                     if (!inflater.IsNeedingInput && !inflater.IsFinished)
                     {
-                        throw new ApkFormatException(source, $"deflate data at offset {start} cannot be decoded (preset dictionary or no progress)");
+                        throw new ApkFormatException(source, $"gzip member at offset {memberOffset}: deflate data cannot be decoded (preset dictionary or no progress)");
                     }
 
                     continue;
@@ -226,7 +227,7 @@ public static class GzipMembers
                 checksum.Update(new ArraySegment<byte>(output, 0, produced));
                 if (inflater.TotalOut > maxContentLength)
                 {
-                    throw new ApkFormatException(source, $"gzip member at offset {start}: decompresses to more than {maxContentLength} bytes");
+                    throw new ApkFormatException(source, $"gzip member at offset {memberOffset}: decompresses to more than {maxContentLength} bytes");
                 }
 
                 content?.Write(output, 0, produced);
@@ -237,9 +238,11 @@ public static class GzipMembers
             size = inflater.TotalOut;
             return true;
         }
-        catch (SharpZipBaseException error)
+        catch (Exception error) when (error is SharpZipBaseException or IndexOutOfRangeException or InvalidOperationException)
         {
-            throw new ApkFormatException(source, $"corrupt deflate data in gzip member at offset {start}: {error.Message}", error);
+            // SharpZipLib reports some corrupt streams with IndexOutOfRangeException rather than its own type.
+            var detail = error is SharpZipBaseException ? $": {error.Message}" : "";
+            throw new ApkFormatException(source, $"gzip member at offset {memberOffset}: corrupt deflate data{detail}", error);
         }
         finally
         {

@@ -6,6 +6,8 @@ namespace AlpineMirror.Apk;
 /// <summary>The RSA public keys an operator trusts, keyed by file name as apk looks them up (APK-FORMAT.md §2.2, §3).</summary>
 public sealed class TrustedKeys : IDisposable
 {
+    private const int MaxKeyFileLength = 64 * 1024;
+
     private readonly Dictionary<string, RSA> _keys;
 
     private TrustedKeys(string directory, Dictionary<string, RSA> keys)
@@ -125,6 +127,12 @@ public sealed class TrustedKeys : IDisposable
         string text;
         try
         {
+            // A PEM RSA public key is under 1 KiB; anything far larger is not a key and is not read whole.
+            if (new FileInfo(path).Length > MaxKeyFileLength)
+            {
+                throw new ConfigurationException(path, $"not a PEM RSA public key: larger than {MaxKeyFileLength} bytes");
+            }
+
             text = File.ReadAllText(path);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
@@ -138,7 +146,12 @@ public sealed class TrustedKeys : IDisposable
             key.ImportFromPem(text);
             return key;
         }
-        catch (Exception error) when (error is ArgumentException or CryptographicException)
+        catch (ArgumentException)
+        {
+            key.Dispose();
+            throw new ConfigurationException(path, "not a PEM RSA public key: no -----BEGIN PUBLIC KEY----- block");
+        }
+        catch (CryptographicException error)
         {
             key.Dispose();
             throw new ConfigurationException(path, $"not a PEM RSA public key: {error.Message}");

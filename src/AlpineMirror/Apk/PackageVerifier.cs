@@ -1,0 +1,384 @@
+using System.Formats.Tar;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace AlpineMirror.Apk;
+
+/// <summary>
+/// Verifies a v2 <c>.apk</c> against its entry in a trusted index while the bytes stream past, as apk does on install
+/// (APK-FORMAT.md §1.3, §1.5): size = <c>S:</c>, digest of the raw control member = <c>C:</c>, SHA-256 of the raw bytes
+/// after it = <c>datahash</c> from <c>.PKGINFO</c>, and <c>pkgname</c>/<c>pkgver</c> = <c>P:</c>/<c>V:</c>.
+/// </summary>
+/// <remarks>
+/// Feed the download to <see cref="Append"/> and call <see cref="Complete"/> at its end. Only the small leading
+/// members (signature and control) are buffered, to find their exact boundaries; the data member is hashed as it
+/// passes. The package's own <c>.SIGN.*</c> is not needed: <c>C:</c> authenticates the control member through the
+/// signed index, and the control member's <c>datahash</c> authenticates the rest. <c>arch</c> is not compared:
+/// Alpine indexes list <c>noarch</c> packages under the repository's architecture.
+/// </remarks>
+public sealed class PackageVerifier : IDisposable
+{
+    // Control members hold .PKGINFO and install scripts, a few kilobytes; the cap bounds memory on hostile input.
+    private const int MaxHeadLength = 16 * 1024 * 1024;
+    private const string PackageInfoName = ".PKGINFO";
+
+    private readonly ApkIndexEntry _entry;
+    private readonly string _source;
+    private readonly ApkChecksum _identity;
+    private readonly IncrementalHash _identityHash;
+    private MemoryStream? _head = new();
+    private int _nextAttemptLength;
+    private GzipMemberRange? _firstMember;
+    private MemoryStream? _firstMemberTar;
+    private IncrementalHash? _dataHash;
+    private PackageInfo? _packageInfo;
+    private long _received;
+    private bool _completed;
+
+    /// <param name="entry">The package's record from an index whose signature has been verified.</param>
+    /// <param name="source">The URL or path named in errors.</param>
+    /// <exception cref="ApkFormatException">The entry's <c>C:</c> is not a checksum apk understands.</exception>
+    public PackageVerifier(ApkIndexEntry entry, string source)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(source);
+        _entry = entry;
+        _source = source;
+        _identity = ApkChecksum.TryParse(entry.Checksum, out var identity, out var error)
+            ? identity!
+            : throw new ApkFormatException(source, $"C: {error}");
+        _identityHash = IncrementalHash.CreateHash(_identity.Algorithm);
+    }
+
+    /// <summary>Reads <paramref name="stream"/> to its end once and verifies it.</summary>
+    /// <exception cref="ChecksumMismatchException">Field S, C, datahash, P or V differs from the entry.</exception>
+    /// <exception cref="ApkFormatException">The package is not a well-formed v2 .apk.</exception>
+    public static async Task VerifyAsync(Stream stream, ApkIndexEntry entry, string source, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var verifier = new PackageVerifier(entry, source);
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            verifier.Append(buffer.AsSpan(0, read));
+        }
+
+        verifier.Complete();
+    }
+
+    /// <summary>Feeds the next bytes of the package; fails as early as a mismatch is certain.</summary>
+    /// <exception cref="ChecksumMismatchException">More bytes than S, or the control member does not match C.</exception>
+    /// <exception cref="ApkFormatException">The leading members are not well-formed.</exception>
+    public void Append(ReadOnlySpan<byte> chunk)
+    {
+        ThrowIfCompleted();
+        _received += chunk.Length;
+        if (_received > _entry.Size)
+        {
+            throw new ChecksumMismatchException(_source, "S", Size(_entry.Size), $"more than {_entry.Size} bytes");
+        }
+
+        if (_head is null)
+        {
+            HashData(chunk);
+            return;
+        }
+
+        _head.Write(chunk);
+        if (_head.Length > MaxHeadLength)
+        {
+            throw new ApkFormatException(_source, $"no complete control member in the first {MaxHeadLength} bytes");
+        }
+
+        if (_head.Length >= _nextAttemptLength && !TryReadHead(final: false))
+        {
+            // Retrying only after the buffer doubled keeps small network reads from re-inflating the head each time.
+            _nextAttemptLength = (int)_head.Length * 2;
+        }
+    }
+
+    /// <summary>Checks what can only be checked at the end of the package.</summary>
+    /// <exception cref="ChecksumMismatchException">Field S, C, datahash, P or V differs from the entry.</exception>
+    /// <exception cref="ApkFormatException">The package is not a well-formed v2 .apk.</exception>
+    public void Complete()
+    {
+        ThrowIfCompleted();
+        _completed = true;
+        if (_received != _entry.Size)
+        {
+            throw new ChecksumMismatchException(_source, "S", Size(_entry.Size), Size(_received));
+        }
+
+        if (_head is not null)
+        {
+            TryReadHead(final: true);
+        }
+
+        var info = _packageInfo!;
+        if (_dataHash is not null)
+        {
+            var actual = _dataHash.GetHashAndReset();
+            if (!CryptographicOperations.FixedTimeEquals(actual, info.DataHash))
+            {
+                throw new ChecksumMismatchException(
+                    _source, "datahash", Convert.ToHexStringLower(info.DataHash), Convert.ToHexStringLower(actual));
+            }
+        }
+        else
+        {
+            // Legacy package without datahash: C: covers control and data, so it is only known now.
+            RequireIdentity(_identityHash.GetHashAndReset());
+            RequireNameAndVersion(info);
+        }
+    }
+
+    public void Dispose()
+    {
+        _completed = true;
+        _identityHash.Dispose();
+        _dataHash?.Dispose();
+        _head?.Dispose();
+        _firstMemberTar?.Dispose();
+    }
+
+    private void ThrowIfCompleted()
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException($"{_source}: the verification already completed");
+        }
+    }
+
+    private string Detail(ApkFormatException error) =>
+        error.Message.StartsWith($"{_source}: ", StringComparison.Ordinal) ? error.Message[(_source.Length + 2)..] : error.Message;
+
+    private static string Size(long bytes) => bytes.ToString(CultureInfo.InvariantCulture);
+
+    private void HashData(ReadOnlySpan<byte> bytes)
+    {
+        if (_dataHash is not null)
+        {
+            _dataHash.AppendData(bytes);
+        }
+        else
+        {
+            _identityHash.AppendData(bytes);
+        }
+    }
+
+    // Finds the signature (if any) and control members in the buffered head; false when more bytes are needed.
+    private bool TryReadHead(bool final)
+    {
+        var head = new ReadOnlySpan<byte>(_head!.GetBuffer(), 0, (int)_head.Length);
+        if (_firstMember is null)
+        {
+            var tar = new MemoryStream();
+            if (!TryReadMember(head, 0, tar, final, out var member))
+            {
+                tar.Dispose();
+                return false;
+            }
+
+            _firstMember = member;
+            _firstMemberTar = tar;
+        }
+
+        var first = _firstMember.Value;
+        GzipMemberRange control;
+        MemoryStream controlTar;
+        if (StartsWithSignature(_firstMemberTar!))
+        {
+            controlTar = new MemoryStream();
+            try
+            {
+                if (!TryReadMember(head, first.End, controlTar, final, out control))
+                {
+                    controlTar.Dispose();
+                    return false;
+                }
+            }
+            catch (ApkFormatException error)
+            {
+                // C: covers these bytes, so a damaged control member is a mismatch of C:, whatever broke first.
+                throw new ChecksumMismatchException(_source, "C", _entry.Checksum, $"an unreadable control member ({Detail(error)})");
+            }
+        }
+        else
+        {
+            // Unsigned package: apk takes a first member without .SIGN.* entries as the control member.
+            control = first;
+            controlTar = _firstMemberTar!;
+        }
+
+        using (controlTar)
+        {
+            ReadControl(head.Slice(control.Offset, control.Length), controlTar);
+        }
+
+        HashData(head[control.End..]);
+        _head.Dispose();
+        _head = null;
+        _firstMemberTar?.Dispose();
+        _firstMemberTar = null;
+        return true;
+    }
+
+    // C: is checked before .PKGINFO is trusted; only a legacy package without datahash has to wait for the end.
+    private void ReadControl(ReadOnlySpan<byte> control, MemoryStream controlTar)
+    {
+        _identityHash.AppendData(control);
+        var controlDigest = _identityHash.GetCurrentHash();
+        if (_identity.Matches(controlDigest))
+        {
+            _packageInfo = ReadPackageInfo(controlTar);
+            if (_packageInfo.DataHash.Length == 0)
+            {
+                throw new ApkFormatException(_source, "C: matches the control member but .PKGINFO has no datahash, so nothing authenticates the data");
+            }
+
+            RequireNameAndVersion(_packageInfo);
+            _dataHash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            return;
+        }
+
+        var actual = FormatIdentity(controlDigest);
+        try
+        {
+            _packageInfo = ReadPackageInfo(controlTar);
+        }
+        catch (ApkFormatException)
+        {
+            throw new ChecksumMismatchException(_source, "C", _entry.Checksum, actual);
+        }
+
+        if (_packageInfo.DataHash.Length > 0)
+        {
+            throw new ChecksumMismatchException(_source, "C", _entry.Checksum, actual);
+        }
+    }
+
+    private bool TryReadMember(ReadOnlySpan<byte> head, int offset, MemoryStream tar, bool final, out GzipMemberRange member)
+    {
+        if (final)
+        {
+            member = GzipMembers.ReadMember(head, offset, _source, tar, MaxHeadLength);
+            tar.Position = 0;
+            return true;
+        }
+
+        if (!GzipMembers.TryReadMember(head, offset, _source, out member, tar, MaxHeadLength))
+        {
+            return false;
+        }
+
+        tar.Position = 0;
+        return true;
+    }
+
+    private bool StartsWithSignature(MemoryStream tar)
+    {
+        tar.Position = 0;
+        try
+        {
+            using var reader = new TarReader(tar, leaveOpen: true);
+            var first = reader.GetNextEntry(copyData: false);
+            return first is not null && first.Name.StartsWith(ApkSignatureReader.Prefix, StringComparison.Ordinal);
+        }
+        catch (Exception error) when (error is InvalidDataException or EndOfStreamException or FormatException)
+        {
+            throw new ApkFormatException(_source, $"malformed tar in the first gzip member: {error.Message}", error);
+        }
+        finally
+        {
+            tar.Position = 0;
+        }
+    }
+
+    private PackageInfo ReadPackageInfo(MemoryStream controlTar)
+    {
+        try
+        {
+            using var reader = new TarReader(controlTar, leaveOpen: true);
+            while (reader.GetNextEntry() is { } entry)
+            {
+                if (entry.Name == PackageInfoName && entry.DataStream is not null)
+                {
+                    using var text = new StreamReader(entry.DataStream, Encoding.UTF8, false, leaveOpen: true);
+                    return PackageInfo.Parse(text, _source);
+                }
+            }
+        }
+        catch (Exception error) when (error is InvalidDataException or EndOfStreamException or FormatException)
+        {
+            throw new ApkFormatException(_source, $"malformed control tar: {error.Message}", error);
+        }
+
+        throw new ApkFormatException(_source, "the control member has no .PKGINFO");
+    }
+
+    private void RequireIdentity(byte[] digest)
+    {
+        if (!_identity.Matches(digest))
+        {
+            throw new ChecksumMismatchException(_source, "C", _entry.Checksum, FormatIdentity(digest));
+        }
+    }
+
+    private string FormatIdentity(byte[] digest) =>
+        _identity.Algorithm == HashAlgorithmName.SHA1 ? ApkChecksum.FormatSha1(digest) : "Q2" + Convert.ToBase64String(digest);
+
+    private void RequireNameAndVersion(PackageInfo info)
+    {
+        if (info.Name != _entry.Name)
+        {
+            throw new ChecksumMismatchException(_source, "P", _entry.Name, $"pkgname {info.Name}");
+        }
+
+        if (info.Version != _entry.Version)
+        {
+            throw new ChecksumMismatchException(_source, "V", _entry.Version, $"pkgver {info.Version}");
+        }
+    }
+
+    /// <summary>The <c>.PKGINFO</c> fields the verification needs (APK-FORMAT.md §1.2).</summary>
+    private sealed record PackageInfo(string Name, string Version, byte[] DataHash)
+    {
+        public static PackageInfo Parse(TextReader reader, string source)
+        {
+            string? name = null;
+            string? version = null;
+            var dataHash = Array.Empty<byte>();
+            while (reader.ReadLine() is { } line)
+            {
+                var separator = line.IndexOf(" = ", StringComparison.Ordinal);
+                if (line.StartsWith('#') || separator < 0)
+                {
+                    continue;
+                }
+
+                var value = line[(separator + 3)..];
+                switch (line[..separator])
+                {
+                    case "pkgname":
+                        name = value;
+                        break;
+                    case "pkgver":
+                        version = value;
+                        break;
+                    case "datahash":
+                        dataHash = value.Length == 64 && !value.AsSpan().ContainsAnyExcept("0123456789abcdefABCDEF")
+                            ? Convert.FromHexString(value)
+                            : throw new ApkFormatException(source, $".PKGINFO datahash: expected 64 hex digits, got {QuotedText.Of(value)}");
+                        break;
+                }
+            }
+
+            return new PackageInfo(
+                name ?? throw new ApkFormatException(source, ".PKGINFO has no pkgname"),
+                version ?? throw new ApkFormatException(source, ".PKGINFO has no pkgver"),
+                dataHash);
+        }
+    }
+}
