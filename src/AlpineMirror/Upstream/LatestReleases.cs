@@ -168,7 +168,7 @@ public sealed partial class LatestReleases
         var messages = new List<string>();
         for (Exception? current = e; current is not null; current = current.InnerException)
         {
-            var message = MarkPrefix().Replace(current.Message, "").ReplaceLineEndings(" ").Trim();
+            var message = AssemblyQualification().Replace(MarkPrefix().Replace(current.Message, ""), "").ReplaceLineEndings(" ").Trim();
             if (message.Length > 0 && !messages.Contains(message))
             {
                 messages.Add(message);
@@ -180,6 +180,10 @@ public sealed partial class LatestReleases
 
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
     private static partial Regex MarkPrefix();
+
+    // "System.String, System.Private.CoreLib, Version=10.0.0.0, Culture=neutral, PublicKeyToken=…" -> "System.String".
+    [GeneratedRegex(@", [\w.]+, Version=[^,]+, Culture=[^,]+, PublicKeyToken=\w+")]
+    private static partial Regex AssemblyQualification();
 
     /// <summary>Which entry is being read, for error messages.</summary>
     private sealed record EntryLocation(string Source, int Number, long Line)

@@ -192,14 +192,15 @@ public sealed class UpstreamClient : IDisposable
     private static UpstreamException TooLarge(Uri uri, long maxBytes, string actual, int attempts) =>
         new(uri, $"body: expected at most {maxBytes} bytes, got {actual}; refused", attempts);
 
-    // "An error occurred while sending the request." alone says nothing: join the inner messages, on one line.
+    // "An error occurred while sending the request." alone says nothing: join the inner messages, on one line,
+    // skipping those already said ("Connection refused (127.0.0.1:1)" wraps "Connection refused").
     private static string OneLine(Exception e)
     {
         var messages = new List<string>();
         for (var current = e; current is not null; current = current.InnerException)
         {
-            var message = current.Message.ReplaceLineEndings(" ").Trim();
-            if (message.Length > 0 && !messages.Contains(message))
+            var message = current.Message.ReplaceLineEndings(" ").Trim().TrimEnd('.');
+            if (message.Length > 0 && !messages.Any(said => said.Contains(message, StringComparison.Ordinal)))
             {
                 messages.Add(message);
             }
