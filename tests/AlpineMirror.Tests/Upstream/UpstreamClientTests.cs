@@ -236,6 +236,29 @@ public sealed class UpstreamClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Should_not_cut_a_streamed_body_when_the_attempt_timeout_elapses_later()
+    {
+        // Headers at once, then the body slowly: the timeout bounds waiting for headers, not a long download.
+        _server.Intercept = async (context, _) =>
+        {
+            context.Response.ContentLength = 4;
+            for (var i = 0; i < 4; i++)
+            {
+                await context.Response.Body.WriteAsync(new[] { (byte)i });
+                await context.Response.Body.FlushAsync();
+                await Task.Delay(150);
+            }
+        };
+        using var client = new UpstreamClient(Fast with { Timeout = TimeSpan.FromMilliseconds(100) });
+
+        using var response = await client.GetStreamingAsync(IndexUri, rangeStart: null, CancellationToken.None);
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal([0, 1, 2, 3], body);
+        Assert.Equal(1, _server.RequestCount);
+    }
+
+    [Fact]
     public async Task Should_retry_streaming_request_until_headers_arrive()
     {
         _server.Intercept = FaultInjection.FirstRequests(2, FaultInjection.Status(503));
