@@ -38,7 +38,7 @@ public sealed class UpstreamClient : IDisposable
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         })
         {
-            // The pipeline owns timeouts; HttpClient's own would also cut long streamed downloads.
+            // The pipeline owns the per-attempt timeout; HttpClient's default 100 s would silently cap a longer one.
             Timeout = System.Threading.Timeout.InfiniteTimeSpan,
         };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(options.UserAgent);
