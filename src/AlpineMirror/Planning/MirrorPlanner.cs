@@ -131,7 +131,7 @@ public sealed class MirrorPlanner(UpstreamClient client, TrustedKeys keys)
                     uri.AbsoluteUri, "upstream publishes no latest-releases.yaml here, so the snapshot cannot be named: pass --version");
             }
 
-            var parsed = LatestReleases.Parse(new MemoryStream(bytes), uri.AbsoluteUri);
+            var parsed = LatestReleases.Parse(bytes, uri.AbsoluteUri);
             if (options.Version is null && !SnapshotName.IsValid(parsed.Version))
             {
                 throw new ConfigurationException(
@@ -159,7 +159,7 @@ public sealed class MirrorPlanner(UpstreamClient client, TrustedKeys keys)
         {
             UpstreamLayout.ReleaseFilePath(arch, image.File);
             files.Add(new ReleaseFile(image.File, image.Size, image.Sha256, !Present(image.File, image.Size)));
-            foreach (var suffix in ReleasePlan.CompanionSuffixes)
+            foreach (var suffix in ReleaseImage.CompanionSuffixes)
             {
                 var name = image.File + suffix;
                 files.Add(new ReleaseFile(name, null, null, !Present(name, null)));

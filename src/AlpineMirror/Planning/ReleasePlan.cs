@@ -5,8 +5,6 @@ namespace AlpineMirror.Planning;
 /// <summary>The release tree of one architecture: latest-releases.yaml, its images and checksum files, netboot.</summary>
 public sealed record ReleasePlan
 {
-    /// <summary>The checksum and signature files upstream publishes beside every image.</summary>
-    public static readonly IReadOnlyList<string> CompanionSuffixes = [".sha256", ".sha512", ".asc"];
 
     public required string Arch { get; init; }
     public required string Version { get; init; }
