@@ -100,7 +100,7 @@ public static class ApkIndexReader
             using var reader = new TarReader(tar);
             while (reader.GetNextEntry() is { } entry)
             {
-                if (entry.DataStream is null)
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
                 {
                     continue;
                 }
@@ -109,6 +109,9 @@ public static class ApkIndexReader
                 {
                     case IndexEntryName when entries is not null:
                         throw new ApkFormatException(source, "the index holds two APKINDEX entries");
+                    case IndexEntryName when entry.DataStream is null:
+                        entries = [];
+                        break;
                     case IndexEntryName:
                         using (var text = new StreamReader(entry.DataStream, Encoding.UTF8, false, 65536, leaveOpen: true))
                         {
@@ -118,6 +121,10 @@ public static class ApkIndexReader
                         break;
                     case DescriptionEntryName when entry.Length > MaxDescriptionLength:
                         throw new ApkFormatException(source, $"DESCRIPTION is {entry.Length} bytes, more than {MaxDescriptionLength}");
+                    case DescriptionEntryName when entry.DataStream is null:
+                        // TarReader gives empty entries no data stream; melange writes an empty DESCRIPTION.
+                        description = "";
+                        break;
                     case DescriptionEntryName:
                         using (var text = new StreamReader(entry.DataStream, Encoding.UTF8, false, leaveOpen: true))
                         {
