@@ -87,16 +87,19 @@ public sealed class PackageVerifier : IDisposable
         }
 
         _head.Write(chunk);
+
+        // Retrying only after the buffer doubled keeps small network reads from re-inflating the head each time.
+        if ((_head.Length < _nextAttemptLength && _head.Length <= MaxHeadLength) || TryReadHead(final: false))
+        {
+            return;
+        }
+
         if (_head.Length > MaxHeadLength)
         {
             throw new ApkFormatException(_source, $"no complete control member in the first {MaxHeadLength} bytes");
         }
 
-        if (_head.Length >= _nextAttemptLength && !TryReadHead(final: false))
-        {
-            // Retrying only after the buffer doubled keeps small network reads from re-inflating the head each time.
-            _nextAttemptLength = (int)_head.Length * 2;
-        }
+        _nextAttemptLength = (int)_head.Length * 2;
     }
 
     /// <summary>Checks what can only be checked at the end of the package.</summary>
