@@ -59,6 +59,35 @@ public sealed class RepositoryWriter
         return path;
     }
 
+    /// <summary>
+    /// Indexes every <c>*.apk</c> in <paramref name="directory"/> like <c>apk index</c>, reading each package (see
+    /// <see cref="ApkPackageReader.ReadIndexEntry"/>), then writes the index there and returns its records.
+    /// </summary>
+    /// <param name="rewriteArch">
+    /// Replaces every package's A:, as abuild's <c>apk index --rewrite-arch</c> does, so that <c>noarch</c> packages are
+    /// fetched from the folder of the repository's architecture.
+    /// </param>
+    /// <exception cref="ApkFormatException">A file is not a package, or is not named <c>P-V.apk</c> after its .PKGINFO.</exception>
+    /// <exception cref="ChecksumMismatchException">A package's data does not match its datahash.</exception>
+    public IReadOnlyList<ApkIndexEntry> WriteIndexOfDirectory(string directory, string description, string? rewriteArch = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        var entries = new List<ApkIndexEntry>();
+        foreach (var path in Directory.EnumerateFiles(directory, "*.apk").Order(StringComparer.Ordinal))
+        {
+            var entry = ApkPackageReader.ReadIndexEntry(path);
+            if (Path.GetFileName(path) != entry.FileName)
+            {
+                throw new ApkFormatException(path, $"file name: expected {entry.FileName} after its .PKGINFO, got {Path.GetFileName(path)}");
+            }
+
+            entries.Add(rewriteArch is null ? entry : entry with { Arch = rewriteArch });
+        }
+
+        WriteIndex(directory, entries, description);
+        return entries;
+    }
+
     // apk-tools' apk_pkg_write_index_entry() order: C P V A S I T U L o m t c k D p i, then a blank line.
     private static byte[] IndexText(IEnumerable<ApkIndexEntry> entries)
     {

@@ -311,6 +311,60 @@ public sealed class ApkPackageBuilderTests : IDisposable
         Assert.Equal(["hello-2.12.1-r0.apk"], Directory.GetFiles(_directory.FullName).Select(Path.GetFileName));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Should_build_packages_the_verifier_accepts_against_their_entry(bool signed)
+    {
+        // Given a signed or unsigned package and the entry the builder returned
+        var package = new ApkPackageBuilder(signed ? _key : null).Build(Hello);
+
+        // When the production verifier checks the file against the entry (S:, C:, datahash, P:, V:)
+        var verify = PackageVerifier.VerifyAsync(new MemoryStream(package.Content.ToArray()), package.Entry, "hello.apk", CancellationToken.None);
+
+        // Then it passes
+        await verify;
+    }
+
+    [Fact]
+    public void Should_have_the_verifier_detect_a_flipped_byte_anywhere_in_the_package()
+    {
+        // Given a package and its entry
+        var package = new ApkPackageBuilder(_key).Build(Hello);
+        var content = package.Content.ToArray();
+
+        // When each byte in turn is flipped and the package verified
+        var undetected = new List<int>();
+        for (var position = 0; position < content.Length; position++)
+        {
+            var tampered = content.ToArray();
+            tampered[position] ^= 0x01;
+            using var verifier = new PackageVerifier(package.Entry, "tampered.apk");
+            try
+            {
+                verifier.Append(tampered);
+                verifier.Complete();
+                undetected.Add(position);
+            }
+            catch (Exception error) when (error is ChecksumMismatchException or ApkFormatException)
+            {
+            }
+        }
+
+        // Then every change after the signature member is refused; inside it, which nothing signs, only changes that
+        // leave its content as it was pass: gzip header hints (FTEXT, MTIME, XFL, OS) and redundant deflate bits
+        var signatureMember = RawGzipMembers.Split(content)[0];
+        var original = ExternalCommand.Require("gzip", ["-dc"], signatureMember).Output;
+        Assert.All(undetected, position =>
+        {
+            Assert.InRange(position, 0, signatureMember.Length - 1);
+            var tampered = signatureMember.ToArray();
+            tampered[position] ^= 0x01;
+            Assert.Equal(original, ExternalCommand.Require("gzip", ["-dc"], tampered).Output);
+        });
+        Assert.Subset(undetected.ToHashSet(), new HashSet<int> { 4, 5, 6, 7, 8, 9 });
+    }
+
     public static TheoryData<string, PackageSpec> InvalidSpecs => new()
     {
         { "pkgname", Hello with { Name = "-hello" } },

@@ -270,6 +270,76 @@ public sealed class RepositoryWriterTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("SHA1", "RSA")]
+    [InlineData("SHA256", "RSA256")]
+    [InlineData("SHA512", "RSA512")]
+    public void Should_write_an_index_the_reader_verifies_and_reads_back_whole(string hash, string algorithm)
+    {
+        // Given an index of two records and a keys folder holding the writer's public key
+        var entries = new[] { Curl, Minimal("zlib", "1.2.12-r1") };
+        var index = new RepositoryWriter(_key, new HashAlgorithmName(hash)).WriteIndex(_directory.FullName, entries, "v3.16.0-1-gabcdef");
+        using var keys = TrustedKeys.Load(Path.GetDirectoryName(_key.WritePublicKey(_directory.CreateSubdirectory("keys").FullName))!);
+
+        // When the production reader reads it
+        var read = ApkIndexReader.Read(index, keys);
+
+        // Then the signature is accepted and every field comes back
+        Assert.Equal((_key.KeyName, algorithm), (read.SignedBy, read.SignatureAlgorithm));
+        Assert.Equal("v3.16.0-1-gabcdef", read.Description);
+        Assert.Equal(entries.Select(EntryFields.Of), read.Entries.Select(EntryFields.Of));
+    }
+
+    [Fact]
+    public void Should_have_the_reader_refuse_an_index_signed_by_another_key()
+    {
+        // Given an index signed by one key and a keys folder holding only another
+        var index = new RepositoryWriter(_key).WriteIndex(_directory.FullName, [Curl], "test");
+        using var stranger = SigningKey.Create("stranger@example.org");
+        using var keys = TrustedKeys.Load(Path.GetDirectoryName(stranger.WritePublicKey(_directory.CreateSubdirectory("keys").FullName))!);
+
+        // When it is read, then the signature is refused naming the unknown key
+        var error = Assert.Throws<SignatureException>(() => ApkIndexReader.Read(index, keys));
+        Assert.Contains(_key.KeyName, error.Message);
+    }
+
+    [Fact]
+    public void Should_have_the_reader_detect_a_flipped_byte_anywhere_in_the_index()
+    {
+        // Given a signed index and its trusted key
+        var index = File.ReadAllBytes(new RepositoryWriter(_key).WriteIndex(_directory.FullName, [Curl, Minimal("zlib", "1.2.12-r1")], "test"));
+        using var keys = TrustedKeys.Load(Path.GetDirectoryName(_key.WritePublicKey(_directory.CreateSubdirectory("keys").FullName))!);
+
+        // When each byte in turn is flipped and the index read
+        var undetected = new List<int>();
+        for (var position = 0; position < index.Length; position++)
+        {
+            var tampered = index.ToArray();
+            tampered[position] ^= 0x01;
+            try
+            {
+                ApkIndexReader.Read(tampered, "tampered", keys);
+                undetected.Add(position);
+            }
+            catch (Exception error) when (error is SignatureException or ApkFormatException)
+            {
+            }
+        }
+
+        // Then every change after the signature member is refused; inside it, which nothing signs, only changes that
+        // leave its content as it was pass: gzip header hints (FTEXT, MTIME, XFL, OS) and redundant deflate bits
+        var signatureMember = RawGzipMembers.Split(index)[0];
+        var original = ExternalCommand.Require("gzip", ["-dc"], signatureMember).Output;
+        Assert.All(undetected, position =>
+        {
+            Assert.InRange(position, 0, signatureMember.Length - 1);
+            var tampered = signatureMember.ToArray();
+            tampered[position] ^= 0x01;
+            Assert.Equal(original, ExternalCommand.Require("gzip", ["-dc"], tampered).Output);
+        });
+        Assert.Subset(undetected.ToHashSet(), new HashSet<int> { 4, 5, 6, 7, 8, 9 });
+    }
+
     public static TheoryData<string, ApkIndexEntry[]> InvalidEntries => new()
     {
         { "listed twice", [Curl, Curl with { Checksum = "Q1xxxxxxxxxxxxxxxxxxxxxxxxxxx=" }] },
