@@ -1,4 +1,3 @@
-using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Configuration;
 using AlpineMirror.Planning;
@@ -30,5 +29,6 @@ public sealed class MirrorContext : FrostingContext
     /// <summary>Cancelled on Ctrl+C or SIGTERM, so downloads stop and temporaries are cleaned up.</summary>
     public CancellationToken Cancellation => ShutdownSignal.Token;
 
-    public MirrorPlanner CreatePlanner(UpstreamClient client) => new(client, TrustedKeys.Load(Options.Keys));
+    public UpstreamClient CreateUpstreamClient() =>
+        new(new UpstreamClientOptions { Retries = Options.Retries, Timeout = Options.Timeout });
 }

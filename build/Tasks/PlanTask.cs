@@ -1,7 +1,7 @@
+using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Build.Printing;
 using AlpineMirror.Planning;
-using AlpineMirror.Upstream;
 using Spectre.Console;
 
 namespace AlpineMirror.Build.Tasks;
@@ -12,8 +12,9 @@ public sealed class Plan : AsyncFrostingTask<MirrorContext>
 {
     public override async Task RunAsync(MirrorContext context)
     {
-        using var client = new UpstreamClient();
-        context.Plan = await context.CreatePlanner(client).PlanAsync(context.Options, context.Cancellation);
+        using var client = context.CreateUpstreamClient();
+        using var keys = TrustedKeys.Load(context.Options.Keys);
+        context.Plan = await new MirrorPlanner(client, keys).PlanAsync(context.Options, context.Cancellation);
         PlanPrinter.Print(context.Plan, AnsiConsole.Console);
         if (context.Options.Report is { } report)
         {

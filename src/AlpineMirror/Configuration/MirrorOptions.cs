@@ -18,6 +18,10 @@ public sealed record MirrorOptions
     /// <summary>Snapshot name override; otherwise the name comes from upstream's latest-releases.yaml.</summary>
     public string? Version { get; init; }
     public bool Releases { get; init; } = true;
+    /// <summary>How often a failed download is tried again before the run fails.</summary>
+    public int Retries { get; init; } = 4;
+    /// <summary>How long one attempt may wait for an answer.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Where to write the JSON report, besides the console.</summary>
     public string? Report { get; init; }
 

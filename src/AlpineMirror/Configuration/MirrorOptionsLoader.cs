@@ -14,7 +14,7 @@ public static partial class MirrorOptionsLoader
     public const string EnvironmentPrefix = "ALPINEMIRROR_";
 
     private static readonly string[] OptionNames =
-        ["root", "upstream", "branch", "repos", "arch", "keys", "version", "releases", "report"];
+        ["root", "upstream", "branch", "repos", "arch", "keys", "version", "releases", "retries", "timeout", "report"];
 
     /// <param name="commandLine">Options given on the command line, by name without dashes.</param>
     /// <param name="environment">The process environment.</param>
@@ -60,6 +60,8 @@ public static partial class MirrorOptionsLoader
             Keys = Resolve("keys") is { } keys ? ParsePath(keys) : defaults.Keys,
             Version = Resolve("version") is { } version ? ParseSnapshotName(version) : null,
             Releases = Resolve("releases") is { } releases ? ParseBool(releases) : defaults.Releases,
+            Retries = Resolve("retries") is { } retries ? ParseCount(retries, 0, 20) : defaults.Retries,
+            Timeout = Resolve("timeout") is { } timeout ? TimeSpan.FromSeconds(ParseCount(timeout, 1, 3600)) : defaults.Timeout,
             Report = Resolve("report") is { } report ? ParsePath(report) : null,
         };
     }
@@ -139,6 +141,11 @@ public static partial class MirrorOptionsLoader
 
     private static string ParseSnapshotName(OptionValue option) =>
         SnapshotName.IsValid(option.Value) ? option.Value : throw option.Invalid("a release number like 3.15.5 or 3.15.5.1");
+
+    private static int ParseCount(OptionValue option, int min, int max) =>
+        int.TryParse(option.Value, out var value) && value >= min && value <= max
+            ? value
+            : throw option.Invalid($"a whole number from {min} to {max}");
 
     private static bool ParseBool(OptionValue option) =>
         bool.TryParse(option.Value, out var value) ? value : throw option.Invalid("true or false");
