@@ -1,0 +1,326 @@
+using System.Net;
+using AlpineMirror.Apk;
+using AlpineMirror.Storage;
+using AlpineMirror.Upstream;
+
+namespace AlpineMirror.Mirroring;
+
+/// <summary>
+/// Streams one upstream file into a temporary beside its target, verifying every chunk as it arrives, and renames it
+/// into place only once the whole file verified (DESIGN.md §4.3, §4.5).
+/// </summary>
+/// <remarks>
+/// <see cref="UpstreamClient"/> retries until the response headers arrive; what happens to the body is handled here.
+/// A body cut short or stalled for longer than the client's timeout is resumed with an HTTP Range request from the
+/// bytes already written (a server answering 200 instead of 206 restarts the file and the check). Wrong bytes are
+/// retried from scratch, since a CDN can serve a corrupt copy once. Both share the client's retry budget.
+/// </remarks>
+internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOptions options, MirrorCounters counters)
+{
+    private const int BufferSize = 128 * 1024;
+    private const UnixFileMode ReadableByAll =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    /// <summary>Downloads <paramref name="uri"/> to <paramref name="target"/>, which ends up replaced or untouched, never half written.</summary>
+    /// <param name="size">The exact size the trusted metadata gives.</param>
+    /// <param name="leftovers">Temporaries of this target left by an interrupted run; the longest is resumed, the others deleted.</param>
+    /// <param name="newCheck">Creates the check a fresh attempt feeds.</param>
+    /// <exception cref="ChecksumMismatchException">Every attempt brought wrong bytes.</exception>
+    /// <exception cref="ApkFormatException">Every attempt brought a malformed package.</exception>
+    /// <exception cref="UpstreamException">The file could not be fetched, even after retries.</exception>
+    /// <exception cref="MirrorException">The temporary could not be written (e.g. the disk is full).</exception>
+    /// <exception cref="StorageException">The verified temporary could not be renamed into place.</exception>
+    public async Task DownloadAsync(
+        Uri uri, string target, long size, IReadOnlyList<string> leftovers, Func<IStreamCheck> newCheck, CancellationToken cancellationToken)
+    {
+        var claimed = Claim(target, leftovers);
+        var download = new TemporaryDownload(claimed ?? AtomicFile.TemporaryPathFor(target), target, newCheck, fresh: claimed is null);
+        var committed = false;
+        try
+        {
+            var complete = claimed is not null && download.Replay(size, cancellationToken);
+            var failures = 0;
+            while (!complete)
+            {
+                try
+                {
+                    await TransferAsync(uri, download, cancellationToken);
+                    download.Check.Complete();
+                    complete = true;
+                }
+                catch (Exception e) when (IsInterruption(e, cancellationToken) && failures < options.Retries)
+                {
+                    // Keep what was written: the next request continues from there.
+                    failures++;
+                    counters.Retried();
+                    await BackoffAsync(failures, cancellationToken);
+                }
+                catch (Exception e) when ((e is ChecksumMismatchException or ApkFormatException) && failures < options.Retries)
+                {
+                    failures++;
+                    counters.Retried();
+                    download.Restart();
+                    await BackoffAsync(failures, cancellationToken);
+                }
+                catch (Exception e) when (IsInterruption(e, cancellationToken))
+                {
+                    throw new UpstreamException(uri, $"body: {Describe(e)}", failures + 1, inner: e);
+                }
+                catch (ChecksumMismatchException e)
+                {
+                    throw new ChecksumMismatchException(e.Source, e.Field, e.Expected, $"{e.Actual} (after {Attempts(failures + 1)})");
+                }
+                catch (ApkFormatException e)
+                {
+                    throw new ApkFormatException(e.Source, $"{WithoutSource(e)} (after {Attempts(failures + 1)})", e);
+                }
+            }
+
+            download.Close();
+            // A cancelled run must not publish a file it was told to abandon, even a complete one.
+            cancellationToken.ThrowIfCancellationRequested();
+            AtomicFile.Commit(download.Path, target);
+            committed = true;
+            counters.FileDownloaded();
+            if (download.Resumed)
+            {
+                counters.Resumed();
+            }
+        }
+        finally
+        {
+            download.Dispose();
+            if (!committed)
+            {
+                DeleteQuietly(download.Path);
+            }
+        }
+    }
+
+    private async Task TransferAsync(Uri uri, TemporaryDownload download, CancellationToken cancellationToken)
+    {
+        var start = download.Written;
+        using var response = await client.GetStreamingAsync(uri, start > 0 ? start : null, cancellationToken);
+        if (start > 0)
+        {
+            if (response.StatusCode != HttpStatusCode.PartialContent)
+            {
+                // The server ignored the range and sends the whole file: start the file and its check over.
+                download.Restart();
+            }
+            else if (response.Content.Headers.ContentRange?.From != start)
+            {
+                download.Restart();
+                throw new HttpIOException(HttpRequestError.InvalidResponse,
+                    $"resume: expected bytes from {start}, got Content-Range '{response.Content.Headers.ContentRange}'");
+            }
+            else
+            {
+                download.Resumed = true;
+            }
+        }
+
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var buffer = new byte[BufferSize];
+        while (true)
+        {
+            // The timeout bounds silence, not the whole transfer: a large image on a slow link is fine while bytes flow.
+            idle.CancelAfter(options.Timeout);
+            int read;
+            try
+            {
+                read = await body.ReadAsync(buffer, idle.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"no data for {options.Timeout.TotalSeconds:0.###} s after {download.Written} bytes");
+            }
+
+            if (read == 0)
+            {
+                return;
+            }
+
+            counters.BytesReceived(read);
+            download.Check.Append(buffer.AsSpan(0, read));
+            await download.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+    }
+
+    // Only the network can interrupt: write errors arrive as MirrorException, not IOException.
+    private static bool IsInterruption(Exception e, CancellationToken cancellationToken) =>
+        !cancellationToken.IsCancellationRequested && (e is IOException or HttpRequestException or TimeoutException);
+
+    private Task BackoffAsync(int failures, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromTicks(Math.Min(options.BaseDelay.Ticks << Math.Min(failures - 1, 20), UpstreamClientOptions.MaxDelay.Ticks));
+        return Task.Delay(delay, cancellationToken);
+    }
+
+    // Renames the longest leftover to a fresh temporary name first, so no other run or worker can be writing it.
+    private static string? Claim(string target, IReadOnlyList<string> leftovers)
+    {
+        string? claimed = null;
+        foreach (var leftover in leftovers.OrderByDescending(path => new FileInfo(path) is { Exists: true } file ? file.Length : -1))
+        {
+            if (claimed is not null)
+            {
+                DeleteQuietly(leftover);
+                continue;
+            }
+
+            var fresh = AtomicFile.TemporaryPathFor(target);
+            try
+            {
+                File.Move(leftover, fresh, overwrite: false);
+                claimed = fresh;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                DeleteQuietly(leftover);
+            }
+        }
+
+        return claimed;
+    }
+
+    private static string Attempts(int count) => count == 1 ? "1 attempt" : $"{count} attempts";
+
+    private static string WithoutSource(AlpineMirrorException e) =>
+        e.Message.StartsWith($"{e.Source}: ", StringComparison.Ordinal) ? e.Message[(e.Source.Length + 2)..] : e.Message;
+
+    private static string Describe(Exception e)
+    {
+        var messages = new List<string>();
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            var message = current.Message.ReplaceLineEndings(" ").Trim().TrimEnd('.');
+            if (message.Length > 0 && !messages.Any(said => said.Contains(message, StringComparison.Ordinal)))
+            {
+                messages.Add(message);
+            }
+        }
+
+        return string.Join(": ", messages);
+    }
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>One target's temporary file and the check fed with exactly the bytes it holds.</summary>
+    private sealed class TemporaryDownload : IDisposable
+    {
+        private readonly string _target;
+        private readonly Func<IStreamCheck> _newCheck;
+        private FileStream? _file;
+
+        public TemporaryDownload(string path, string target, Func<IStreamCheck> newCheck, bool fresh)
+        {
+            Path = path;
+            _target = target;
+            _newCheck = newCheck;
+            Check = newCheck();
+            var options = new FileStreamOptions
+            {
+                Mode = fresh ? FileMode.CreateNew : FileMode.Open,
+                Access = FileAccess.ReadWrite,
+                Share = FileShare.None,
+                // Written straight through: each chunk is already large, and a full disk then fails the write that caused it.
+                BufferSize = 0,
+                UnixCreateMode = fresh ? ReadableByAll : null,
+            };
+            _file = Io(() => new FileStream(path, options), "create");
+        }
+
+        public string Path { get; }
+
+        public IStreamCheck Check { get; private set; }
+
+        public long Written { get; private set; }
+
+        public bool Resumed { get; set; }
+
+        /// <summary>Feeds a claimed leftover to the check; true when it already is the whole, verified file.</summary>
+        public bool Replay(long size, CancellationToken cancellationToken)
+        {
+            try
+            {
+                Written = Io(() => StagedFile.Feed(_file!, Check, size + 1, cancellationToken), "read");
+                if (Written == size)
+                {
+                    Check.Complete();
+                    return true;
+                }
+
+                Resumed = Written > 0;
+                return false;
+            }
+            catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException)
+            {
+                // The leftover holds wrong bytes: nothing of it can be kept.
+                Restart();
+                return false;
+            }
+        }
+
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await _file!.WriteAsync(chunk, cancellationToken);
+            }
+            catch (IOException e)
+            {
+                throw new MirrorException(_target, $"write {System.IO.Path.GetFileName(Path)}: {e.Message}", e);
+            }
+
+            Written += chunk.Length;
+        }
+
+        public void Restart()
+        {
+            Check.Dispose();
+            Check = _newCheck();
+            Io(() => _file!.SetLength(0), "truncate");
+            _file!.Position = 0;
+            Written = 0;
+            Resumed = false;
+        }
+
+        public void Close()
+        {
+            Io(() => _file!.Flush(flushToDisk: true), "flush");
+            _file!.Dispose();
+            _file = null;
+        }
+
+        public void Dispose()
+        {
+            Check.Dispose();
+            _file?.Dispose();
+        }
+
+        private T Io<T>(Func<T> operation, string what)
+        {
+            try
+            {
+                return operation();
+            }
+            catch (IOException e)
+            {
+                throw new MirrorException(_target, $"{what} {System.IO.Path.GetFileName(Path)}: {e.Message}", e);
+            }
+        }
+
+        private void Io(Action operation, string what) => Io(() => { operation(); return 0; }, what);
+    }
+}

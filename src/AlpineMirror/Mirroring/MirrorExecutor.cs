@@ -1,0 +1,534 @@
+using System.Net;
+using System.Runtime.ExceptionServices;
+using System.Security.Cryptography;
+using AlpineMirror.Apk;
+using AlpineMirror.Configuration;
+using AlpineMirror.Planning;
+using AlpineMirror.Storage;
+using AlpineMirror.Upstream;
+
+namespace AlpineMirror.Mirroring;
+
+/// <summary>
+/// The Mirror step: brings a staging folder (a hard-link clone of the previous snapshot) to exactly what a
+/// <see cref="MirrorPlan"/> lists, downloading in parallel what staging lacks or holds wrong, writing the upstream
+/// indexes last and removing what no index lists. Writes nothing outside staging.
+/// </summary>
+/// <remarks>
+/// Content decides, not the plan: a file staging holds at the right size is hashed against its index entry (or
+/// latest-releases.yaml) and kept only if it verifies; everything else is downloaded, verified while it streams and
+/// renamed into place. The first failure cancels the remaining work and is rethrown; the temporaries of every
+/// interrupted download are removed.
+/// </remarks>
+/// <param name="client">The shared client; its retries cover each request up to the response headers.</param>
+/// <param name="clientOptions">
+/// The options <paramref name="client"/> was made with: the same retry budget and timeout then govern bodies cut short
+/// or stalled, and wrong bytes.
+/// </param>
+public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions clientOptions)
+{
+    // A detached OpenPGP signature is under a kilobyte; the cap only stops a broken server.
+    private const long MaxSignatureBytes = 64 * 1024;
+    private const string SignatureSuffix = ".asc";
+    private const string NetbootLinkName = "netboot";
+
+    // Temporaries start with a dot; the default enumeration options skip hidden entries.
+    private static readonly EnumerationOptions IncludeHidden = new() { AttributesToSkip = 0 };
+
+    /// <summary>Executes <paramref name="plan"/> into <paramref name="stagingPath"/>.</summary>
+    /// <param name="progress">Receives a snapshot about four times a second and once at the end.</param>
+    /// <exception cref="ApkFormatException">A package file name in the plan is not a plain file name; nothing was requested.</exception>
+    /// <exception cref="ReleaseFormatException">A release file name is unsafe, or the netboot tarball is malformed or unsafe.</exception>
+    /// <exception cref="ChecksumMismatchException">A file arrived wrong on every attempt, or a checksum file disagrees with latest-releases.yaml.</exception>
+    /// <exception cref="UpstreamException">A file could not be fetched, even after retries.</exception>
+    /// <exception cref="MirrorException">Staging is missing or could not be written (a full disk).</exception>
+    /// <exception cref="StorageException">A verified file could not be renamed into place.</exception>
+    /// <exception cref="ConfigurationException">A setting is out of range.</exception>
+    public async Task<MirrorResult> ExecuteAsync(
+        MirrorPlan plan,
+        UpstreamLayout layout,
+        string stagingPath,
+        MirrorSettings settings,
+        IProgress<MirrorProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentException.ThrowIfNullOrEmpty(stagingPath);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Parallel < 1)
+        {
+            throw new ConfigurationException("parallel", $"expected 1 or more downloads at once, got {settings.Parallel}");
+        }
+
+        var staging = Path.GetFullPath(stagingPath);
+        if (new DirectoryInfo(staging) is not { Exists: true, LinkTarget: null })
+        {
+            throw new MirrorException(staging, "staging: expected the folder the Snapshot step made, found none");
+        }
+
+        // Every name is checked before the first request, so an unsafe plan fetches nothing.
+        RequireSafeNames(plan);
+        var run = new Run(plan, layout, staging, client, clientOptions);
+        run.PrepareFolders();
+
+        var timer = progress is null
+            ? null
+            : new Timer(_ => progress.Report(run.Counters.Progress()), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(250));
+        try
+        {
+            await RunAllAsync(run.Work(), settings.Parallel, cancellationToken);
+            foreach (var release in plan.Releases)
+            {
+                run.UnpackNetboot(release, cancellationToken);
+            }
+
+            // Indexes last: a reader of staging never sees an index listing a package that is not there yet.
+            foreach (var repository in plan.Repositories)
+            {
+                await run.WriteIfChangedAsync(UpstreamLayout.IndexPath(repository.Repo, repository.Arch), repository.Index, cancellationToken);
+            }
+
+            foreach (var release in plan.Releases)
+            {
+                await run.WriteIfChangedAsync(UpstreamLayout.LatestReleasesPath(release.Arch), release.LatestReleases, cancellationToken);
+            }
+
+            run.RemoveUnlisted();
+        }
+        finally
+        {
+            if (timer is not null)
+            {
+                await timer.DisposeAsync();
+            }
+        }
+
+        progress?.Report(run.Counters.Progress());
+        return run.Counters.Result();
+    }
+
+    private static async Task RunAllAsync(IReadOnlyList<Func<CancellationToken, Task>> work, int parallel, CancellationToken cancellationToken)
+    {
+        Exception? first = null;
+        var options = new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancellationToken };
+        try
+        {
+            await Parallel.ForEachAsync(work, options, async (item, token) =>
+            {
+                try
+                {
+                    await item(token);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // The others then see cancellation; this is the failure to report.
+                    Interlocked.CompareExchange(ref first, e, null);
+                    throw;
+                }
+            });
+        }
+        catch (Exception) when (first is not null && !cancellationToken.IsCancellationRequested)
+        {
+            ExceptionDispatchInfo.Throw(first);
+        }
+    }
+
+    private static void RequireSafeNames(MirrorPlan plan)
+    {
+        foreach (var repository in plan.Repositories)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var package in repository.Packages)
+            {
+                // Throws ApkFormatException for "../x", "a/b" and control characters.
+                UpstreamLayout.PackagePath(repository.Repo, repository.Arch, package.FileName);
+                if (!names.Add(package.FileName))
+                {
+                    throw new ApkFormatException(UpstreamLayout.IndexPath(repository.Repo, repository.Arch),
+                        $"package file name: expected each file once, got {package.FileName} twice");
+                }
+            }
+        }
+
+        foreach (var release in plan.Releases)
+        {
+            UpstreamLayout.ReleaseFilePath(release.Arch, release.NetbootDirectory);
+            foreach (var image in release.Images)
+            {
+                UpstreamLayout.ReleaseFilePath(release.Arch, image.File);
+            }
+
+            if (release.NetbootImage is { } netboot && release.Images.All(image => image.File != netboot))
+            {
+                throw new ReleaseFormatException(UpstreamLayout.LatestReleasesPath(release.Arch),
+                    $"netboot image: expected one of the listed images, got '{UpstreamLayout.Printable(netboot)}'");
+            }
+        }
+    }
+
+    /// <summary>The state of one execution: where things go, what is left over, what was done.</summary>
+    private sealed class Run
+    {
+        private readonly MirrorPlan _plan;
+        private readonly UpstreamLayout _layout;
+        private readonly string _staging;
+        private readonly UpstreamClient _client;
+        private readonly UpstreamClientOptions _clientOptions;
+        private readonly FileDownloader _downloader;
+        private readonly HashSet<string> _plannedFetches = new(StringComparer.Ordinal);
+        private Dictionary<string, List<string>> _leftovers = new(StringComparer.Ordinal);
+
+        public Run(MirrorPlan plan, UpstreamLayout layout, string staging, UpstreamClient client, UpstreamClientOptions clientOptions)
+        {
+            _plan = plan;
+            _layout = layout;
+            _staging = staging;
+            _client = client;
+            _clientOptions = clientOptions;
+            foreach (var repository in plan.Repositories)
+            {
+                foreach (var package in repository.ToFetch)
+                {
+                    _plannedFetches.Add(UpstreamLayout.PackagePath(repository.Repo, repository.Arch, package.FileName));
+                }
+            }
+
+            foreach (var release in plan.Releases)
+            {
+                foreach (var file in release.ToFetch.Where(f => f.Size is not null))
+                {
+                    _plannedFetches.Add(UpstreamLayout.ReleaseFilePath(release.Arch, file.Name));
+                }
+            }
+
+            var files = plan.Repositories.Sum(r => r.Packages.Count)
+                + plan.Releases.Sum(r => r.Images.Count * (1 + ReleaseImage.CompanionSuffixes.Count));
+            Counters = new MirrorCounters(files, plan.DownloadBytes);
+            _downloader = new FileDownloader(client, clientOptions, Counters);
+        }
+
+        public MirrorCounters Counters { get; }
+
+        private IEnumerable<string> Folders =>
+            _plan.Repositories.Select(r => UpstreamLayout.RepositoryPath(r.Repo, r.Arch))
+                .Concat(_plan.Releases.Select(r => UpstreamLayout.ReleasesPath(r.Arch)));
+
+        /// <summary>Creates the repository and release folders and finds the temporaries an interrupted run left in them.</summary>
+        public void PrepareFolders()
+        {
+            var leftovers = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            foreach (var relative in Folders)
+            {
+                var folder = RealFolder(relative);
+                // One listing per folder: looking up leftovers per file would list a 10,000-file folder 10,000 times.
+                foreach (var path in Directory.EnumerateFiles(folder, ".*", IncludeHidden).Where(AtomicFile.IsTemporary))
+                {
+                    var target = Path.Combine(folder, TargetNameOf(Path.GetFileName(path)));
+                    if (!leftovers.TryGetValue(target, out var list))
+                    {
+                        leftovers[target] = list = [];
+                    }
+
+                    list.Add(path);
+                }
+            }
+
+            _leftovers = leftovers;
+        }
+
+        /// <summary>One item per release image (with its checksum files) and per package; images first, they are the largest.</summary>
+        public IReadOnlyList<Func<CancellationToken, Task>> Work() =>
+        [
+            .. _plan.Releases.SelectMany(release => release.Images.Select(image =>
+                (Func<CancellationToken, Task>)(token => MirrorImageAsync(release, image, token)))),
+            .. _plan.Repositories.SelectMany(repository => repository.Packages.Select(package =>
+                (Func<CancellationToken, Task>)(token => MirrorPackageAsync(repository, package, token)))),
+        ];
+
+        public async Task WriteIfChangedAsync(string relative, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+        {
+            var target = Path.Combine(_staging, relative);
+            if (StagedFile.HasSize(target, bytes.Length) && bytes.Span.SequenceEqual(File.ReadAllBytes(target)))
+            {
+                // Keeping the file keeps its hard link with the previous snapshot: no new data bytes.
+                return;
+            }
+
+            await AtomicFile.WriteAllBytesAsync(target, bytes, cancellationToken);
+        }
+
+        public void UnpackNetboot(ReleasePlan release, CancellationToken cancellationToken)
+        {
+            if (release.NetbootImage is not { } image)
+            {
+                return;
+            }
+
+            var releases = Path.Combine(_staging, UpstreamLayout.ReleasesPath(release.Arch));
+            var tarball = Path.Combine(releases, image);
+            var directory = Path.Combine(releases, release.NetbootDirectory);
+            var display = UpstreamLayout.ReleaseFilePath(release.Arch, release.NetbootDirectory);
+            if (NetbootTarball.Differences(tarball, directory, display, 1, cancellationToken).Count > 0)
+            {
+                var unpacked = AtomicFile.TemporaryPathFor(directory);
+                try
+                {
+                    NetbootTarball.Extract(tarball, unpacked, cancellationToken);
+                    RemoveEntry(directory);
+                    Directory.Move(unpacked, directory);
+                }
+                finally
+                {
+                    RemoveEntry(unpacked);
+                }
+            }
+
+            AtomicSymlink.Replace(Path.Combine(releases, NetbootLinkName), release.NetbootDirectory);
+        }
+
+        /// <summary>Removes from the repository and release folders every entry the new indexes and release list do not name.</summary>
+        public void RemoveUnlisted()
+        {
+            foreach (var repository in _plan.Repositories)
+            {
+                var keep = new HashSet<string>(repository.Packages.Select(p => p.FileName), StringComparer.Ordinal) { UpstreamLayout.IndexFileName };
+                RemoveAllBut(UpstreamLayout.RepositoryPath(repository.Repo, repository.Arch), keep);
+            }
+
+            foreach (var release in _plan.Releases)
+            {
+                var keep = new HashSet<string>(StringComparer.Ordinal) { UpstreamLayout.LatestReleasesFileName };
+                foreach (var image in release.Images)
+                {
+                    keep.Add(image.File);
+                    keep.UnionWith(ReleaseImage.CompanionSuffixes.Select(suffix => image.File + suffix));
+                }
+
+                if (release.NetbootImage is not null)
+                {
+                    keep.Add(release.NetbootDirectory);
+                    keep.Add(NetbootLinkName);
+                }
+
+                RemoveAllBut(UpstreamLayout.ReleasesPath(release.Arch), keep);
+            }
+        }
+
+        private async Task MirrorPackageAsync(RepositoryPlan repository, ApkIndexEntry package, CancellationToken cancellationToken)
+        {
+            var relative = UpstreamLayout.PackagePath(repository.Repo, repository.Arch, package.FileName);
+            var uri = _layout.PackageUri(repository.Repo, repository.Arch, package.FileName);
+            await MirrorVerifiedAsync(relative, uri, package.Size,
+                source => new PackageStreamCheck(package, source), cancellationToken);
+        }
+
+        private async Task MirrorImageAsync(ReleasePlan release, ReleaseImage image, CancellationToken cancellationToken)
+        {
+            var relative = UpstreamLayout.ReleaseFilePath(release.Arch, image.File);
+            var uri = _layout.ReleaseFileUri(release.Arch, image.File);
+            await MirrorVerifiedAsync(relative, uri, image.Size,
+                source => new ReleaseImageStreamCheck(source, image.Size, image.Sha256), cancellationToken);
+
+            foreach (var suffix in ReleaseImage.CompanionSuffixes)
+            {
+                if (suffix == SignatureSuffix)
+                {
+                    await MirrorSignatureAsync(release, image, cancellationToken);
+                }
+                else
+                {
+                    await MirrorChecksumFileAsync(release, image, suffix, cancellationToken);
+                }
+
+                Counters.FileSettled();
+            }
+        }
+
+        // Keeps a staged file that verifies; otherwise downloads it, verified as it streams.
+        private async Task MirrorVerifiedAsync(
+            string relative, Uri uri, long size, Func<string, IStreamCheck> newCheck, CancellationToken cancellationToken)
+        {
+            var target = Path.Combine(_staging, relative);
+            var planned = _plannedFetches.Contains(relative);
+            if (StagedFile.HasSize(target, size) && Intact(target, newCheck(relative), cancellationToken))
+            {
+                Counters.FileReused();
+                if (planned)
+                {
+                    Counters.ExpectBytes(-size);
+                }
+            }
+            else
+            {
+                if (!planned)
+                {
+                    Counters.ExpectBytes(size);
+                }
+
+                await _downloader.DownloadAsync(uri, target, size, _leftovers.GetValueOrDefault(target) ?? [],
+                    () => newCheck(uri.AbsoluteUri), cancellationToken);
+            }
+
+            Counters.FileSettled();
+        }
+
+        private async Task MirrorChecksumFileAsync(ReleasePlan release, ReleaseImage image, string suffix, CancellationToken cancellationToken)
+        {
+            var name = image.File + suffix;
+            var relative = UpstreamLayout.ReleaseFilePath(release.Arch, name);
+            var target = Path.Combine(_staging, relative);
+            var field = suffix.TrimStart('.');
+            // Older generators wrote no sha512 into the YAML: the image itself, verified by its sha256, then decides.
+            var expected = field == "sha256"
+                ? image.Sha256
+                : image.Sha512 ?? StagedFile.Hash(Path.Combine(_staging, UpstreamLayout.ReleaseFilePath(release.Arch, image.File)), HashAlgorithmName.SHA512, cancellationToken);
+
+            if (new FileInfo(target) is { Exists: true, LinkTarget: null, Length: <= ChecksumFile.MaxLength })
+            {
+                try
+                {
+                    ChecksumFile.Check(await File.ReadAllBytesAsync(target, cancellationToken), relative, field, expected, image.File);
+                    Counters.FileReused();
+                    return;
+                }
+                catch (Exception e) when (e is ChecksumMismatchException or ReleaseFormatException)
+                {
+                    // Replaced by upstream's copy below.
+                }
+            }
+
+            var uri = _layout.ReleaseFileUri(release.Arch, name);
+            for (var attempt = 1; ; attempt++)
+            {
+                var bytes = await _client.GetBytesAsync(uri, ChecksumFile.MaxLength, cancellationToken);
+                Counters.BytesReceived(bytes.Length);
+                try
+                {
+                    ChecksumFile.Check(bytes, uri.AbsoluteUri, field, expected, image.File);
+                }
+                catch (Exception e) when ((e is ChecksumMismatchException or ReleaseFormatException) && attempt <= _clientOptions.Retries)
+                {
+                    Counters.Retried();
+                    continue;
+                }
+
+                await AtomicFile.WriteAllBytesAsync(target, bytes, cancellationToken);
+                Counters.FileDownloaded();
+                return;
+            }
+        }
+
+        // Upstream publishes .asc files for most images but not all: a 404 is an answer, not a failure to retry.
+        private async Task MirrorSignatureAsync(ReleasePlan release, ReleaseImage image, CancellationToken cancellationToken)
+        {
+            var name = image.File + SignatureSuffix;
+            var target = Path.Combine(_staging, UpstreamLayout.ReleaseFilePath(release.Arch, name));
+            if (new FileInfo(target) is { Exists: true, LinkTarget: null, Length: > 0 })
+            {
+                // Nothing checks an .asc yet (DESIGN.md §4.5: OpenPGP verification is planned); keep upstream's copy.
+                Counters.FileReused();
+                return;
+            }
+
+            var uri = _layout.ReleaseFileUri(release.Arch, name);
+            using var once = new UpstreamClient(_clientOptions with { Retries = 0 });
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    var bytes = await once.GetBytesAsync(uri, MaxSignatureBytes, cancellationToken);
+                    Counters.BytesReceived(bytes.Length);
+                    await AtomicFile.WriteAllBytesAsync(target, bytes, cancellationToken);
+                    Counters.FileDownloaded();
+                    return;
+                }
+                catch (UpstreamException e) when (e.StatusCode == HttpStatusCode.NotFound)
+                {
+                    return;
+                }
+                catch (UpstreamException) when (attempt <= _clientOptions.Retries)
+                {
+                    Counters.Retried();
+                    await Task.Delay(_clientOptions.BaseDelay * attempt, cancellationToken);
+                }
+                catch (UpstreamException e)
+                {
+                    throw new UpstreamException(uri, e.Failure, attempt, e.StatusCode, e);
+                }
+            }
+        }
+
+        private static bool Intact(string path, IStreamCheck check, CancellationToken cancellationToken)
+        {
+            using (check)
+            {
+                try
+                {
+                    StagedFile.Check(path, check, cancellationToken);
+                    return true;
+                }
+                catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException)
+                {
+                    return false;
+                }
+                catch (IOException e)
+                {
+                    throw new MirrorException(path, $"read: {e.Message}", e);
+                }
+            }
+        }
+
+        private void RemoveAllBut(string relativeFolder, HashSet<string> keep)
+        {
+            var folder = Path.Combine(_staging, relativeFolder);
+            var removed = 0;
+            foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos("*", IncludeHidden))
+            {
+                if (!keep.Contains(entry.Name))
+                {
+                    // Unlinks staging's name only: the published snapshot keeps its own hard link.
+                    RemoveEntry(entry.FullName);
+                    removed++;
+                }
+            }
+
+            Counters.Removed(removed);
+        }
+
+        // Creates the folder inside staging, refusing a symlink on the way that could lead writes out of staging.
+        private string RealFolder(string relative)
+        {
+            var path = _staging;
+            foreach (var segment in relative.Split('/'))
+            {
+                path = Path.Combine(path, segment);
+                var folder = new DirectoryInfo(path);
+                if (folder.LinkTarget is not null || File.Exists(path))
+                {
+                    throw new MirrorException(path, $"expected a real folder inside staging, found {(folder.LinkTarget is null ? "a file" : $"a symlink to '{folder.LinkTarget}'")}");
+                }
+
+                folder.Create();
+            }
+
+            return path;
+        }
+
+        // ".<name>.<8 hex>.partial" -> "<name>"; only called for names AtomicFile.IsTemporary accepts.
+        private static string TargetNameOf(string temporaryName) => temporaryName[1..^".01234567.partial".Length];
+
+        private static void RemoveEntry(string path)
+        {
+            var entry = new FileInfo(path);
+            if (entry.LinkTarget is null && Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            else if (entry.LinkTarget is not null || entry.Exists)
+            {
+                entry.Delete();
+            }
+        }
+    }
+}

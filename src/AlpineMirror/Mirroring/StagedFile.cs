@@ -1,0 +1,59 @@
+using System.Security.Cryptography;
+
+namespace AlpineMirror.Mirroring;
+
+/// <summary>Reads files already in staging through the same checks a download passes.</summary>
+internal static class StagedFile
+{
+    private const int BufferSize = 128 * 1024;
+
+    /// <summary>Feeds the whole file to <paramref name="check"/> and completes it; returns the bytes read.</summary>
+    /// <exception cref="Apk.ChecksumMismatchException">The file differs from what the check expects.</exception>
+    /// <exception cref="Apk.ApkFormatException">A package that is not a well-formed v2 .apk.</exception>
+    public static long Check(string path, IStreamCheck check, CancellationToken cancellationToken)
+    {
+        using var file = OpenRead(path);
+        var read = Feed(file, check, long.MaxValue, cancellationToken);
+        check.Complete();
+        return read;
+    }
+
+    /// <summary>Feeds up to <paramref name="limit"/> bytes of an open file to <paramref name="check"/>, without completing it.</summary>
+    public static long Feed(Stream file, IStreamCheck check, long limit, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[BufferSize];
+        long total = 0;
+        int read;
+        while (total < limit && (read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, limit - total))) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            check.Append(buffer.AsSpan(0, read));
+            total += read;
+        }
+
+        return total;
+    }
+
+    /// <summary>The lower-case hex digest of a file.</summary>
+    public static string Hash(string path, HashAlgorithmName algorithm, CancellationToken cancellationToken)
+    {
+        using var file = OpenRead(path);
+        using var hash = IncrementalHash.CreateHash(algorithm);
+        var buffer = new byte[BufferSize];
+        int read;
+        while ((read = file.Read(buffer)) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            hash.AppendData(buffer.AsSpan(0, read));
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>True for a regular file (not a symlink, not a folder) of exactly <paramref name="size"/> bytes.</summary>
+    public static bool HasSize(string path, long size) =>
+        new FileInfo(path) is { Exists: true, LinkTarget: null } file && file.Length == size;
+
+    private static FileStream OpenRead(string path) =>
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+}

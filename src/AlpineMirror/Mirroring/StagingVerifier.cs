@@ -1,0 +1,326 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using AlpineMirror.Apk;
+using AlpineMirror.Configuration;
+using AlpineMirror.Planning;
+using AlpineMirror.Storage;
+using AlpineMirror.Upstream;
+
+namespace AlpineMirror.Mirroring;
+
+/// <summary>
+/// The Verify step: proves a staging folder holds exactly what the plan lists before it may be published, and fails
+/// closed (DESIGN.md §3, §4.1, §4.6). Reads only; every package and image is hashed again, in parallel over the cores.
+/// </summary>
+public static class StagingVerifier
+{
+    private const string NetbootLinkName = "netboot";
+    private const string SignatureSuffix = ".asc";
+
+    /// <summary>Checks <paramref name="stagingPath"/> against <paramref name="plan"/>.</summary>
+    /// <exception cref="WipeGuardException">The plan drops more than <see cref="VerifySettings.MaxRemovedShare"/> of the previous snapshot's packages and <see cref="VerifySettings.Force"/> is off.</exception>
+    /// <exception cref="VerificationException">
+    /// A listed file is missing or differs (size, <c>C:</c>, <c>datahash</c>, sha256, checksum files, netboot), an index
+    /// differs from the plan's bytes, or a temporary or unlisted file is present; the first ten are named.
+    /// </exception>
+    /// <exception cref="ConfigurationException">The allowed share is not between 0 and 1.</exception>
+    public static VerificationReport Verify(MirrorPlan plan, string stagingPath, VerifySettings settings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentException.ThrowIfNullOrEmpty(stagingPath);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (double.IsNaN(settings.MaxRemovedShare) || settings.MaxRemovedShare is < 0 or > 1)
+        {
+            throw new ConfigurationException("max removed share", string.Create(CultureInfo.InvariantCulture,
+                $"expected a share between 0 and 1, got {settings.MaxRemovedShare}"));
+        }
+
+        var clock = Stopwatch.StartNew();
+        var removed = plan.Repositories.Sum(r => r.Removed.Count);
+        var previous = plan.Repositories.Sum(r => r.Unchanged + r.Updated.Count + r.Removed.Count);
+        if (!settings.Force && removed > settings.MaxRemovedShare * previous)
+        {
+            throw new WipeGuardException(plan.Snapshot, removed, previous, settings.MaxRemovedShare);
+        }
+
+        var staging = Path.GetFullPath(stagingPath);
+        if (new DirectoryInfo(staging) is not { Exists: true, LinkTarget: null })
+        {
+            throw new VerificationException(staging, ["staging folder: missing, expected the folder the Mirror step filled"]);
+        }
+
+        var run = new Check(staging, cancellationToken);
+        run.Repositories(plan.Repositories);
+        run.Releases(plan.Releases);
+        run.HashAll();
+        run.Netboot(plan.Releases);
+        run.Temporaries();
+
+        var problems = run.Problems.Order(StringComparer.Ordinal).ToList();
+        if (problems.Count > 0)
+        {
+            throw new VerificationException(staging, problems);
+        }
+
+        return new VerificationReport(run.PackageCount, run.ReleaseFileCount, run.BytesHashed, removed, previous, clock.Elapsed);
+    }
+
+    /// <summary>One verification: the files to hash, the problems found.</summary>
+    private sealed class Check(string staging, CancellationToken cancellationToken)
+    {
+        private static readonly EnumerationOptions IncludeHidden = new() { AttributesToSkip = 0 };
+
+        private readonly List<(string Relative, long Size, Func<IStreamCheck> NewCheck)> _hashJobs = [];
+        private readonly ConcurrentBag<string> _problems = [];
+        private readonly ConcurrentDictionary<string, bool> _verified = new(StringComparer.Ordinal);
+        private long _bytesHashed;
+        private int _releaseFiles;
+
+        public IEnumerable<string> Problems => _problems;
+        public int PackageCount { get; private set; }
+        public int ReleaseFileCount => _releaseFiles;
+        public long BytesHashed => Interlocked.Read(ref _bytesHashed);
+
+        public void Repositories(IReadOnlyList<RepositoryPlan> repositories)
+        {
+            foreach (var repository in repositories)
+            {
+                var folder = UpstreamLayout.RepositoryPath(repository.Repo, repository.Arch);
+                RequireBytes(UpstreamLayout.IndexPath(repository.Repo, repository.Arch), repository.Index, "the plan's verified upstream index");
+                foreach (var package in repository.Packages)
+                {
+                    var relative = UpstreamLayout.PackagePath(repository.Repo, repository.Arch, package.FileName);
+                    _hashJobs.Add((relative, package.Size, () => new PackageStreamCheck(package, relative)));
+                }
+
+                PackageCount += repository.Packages.Count;
+                var listed = new HashSet<string>(repository.Packages.Select(p => p.FileName), StringComparer.Ordinal) { UpstreamLayout.IndexFileName };
+                RequireOnly(folder, listed, UpstreamLayout.IndexFileName);
+            }
+        }
+
+        public void Releases(IReadOnlyList<ReleasePlan> releases)
+        {
+            foreach (var release in releases)
+            {
+                var folder = UpstreamLayout.ReleasesPath(release.Arch);
+                RequireBytes(UpstreamLayout.LatestReleasesPath(release.Arch), release.LatestReleases, "the plan's latest-releases.yaml");
+                Interlocked.Increment(ref _releaseFiles);
+                var listed = new HashSet<string>(StringComparer.Ordinal) { UpstreamLayout.LatestReleasesFileName };
+                foreach (var image in release.Images)
+                {
+                    var relative = UpstreamLayout.ReleaseFilePath(release.Arch, image.File);
+                    _hashJobs.Add((relative, image.Size, () => new ReleaseImageStreamCheck(relative, image.Size, image.Sha256)));
+                    listed.Add(image.File);
+                    listed.UnionWith(ReleaseImage.CompanionSuffixes.Select(suffix => image.File + suffix));
+                }
+
+                if (release.NetbootImage is not null)
+                {
+                    listed.Add(release.NetbootDirectory);
+                    listed.Add(NetbootLinkName);
+                }
+
+                RequireOnly(folder, listed, UpstreamLayout.LatestReleasesFileName);
+            }
+        }
+
+        /// <summary>Hashes every package and image, as many at once as there are cores.</summary>
+        public void HashAll()
+        {
+            var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
+            Parallel.ForEach(_hashJobs, options, job =>
+            {
+                var path = Path.Combine(staging, job.Relative);
+                var file = new FileInfo(path);
+                if (file is not { Exists: true, LinkTarget: null })
+                {
+                    _problems.Add($"{job.Relative}: missing, expected a file of {job.Size} bytes");
+                    return;
+                }
+
+                if (file.Length != job.Size)
+                {
+                    _problems.Add($"{job.Relative}: size: expected {job.Size}, got {file.Length}");
+                    return;
+                }
+
+                using var check = job.NewCheck();
+                try
+                {
+                    Interlocked.Add(ref _bytesHashed, StagedFile.Check(path, check, cancellationToken));
+                    _verified[job.Relative] = true;
+                }
+                catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException)
+                {
+                    _problems.Add(e.Message);
+                }
+                catch (IOException e)
+                {
+                    _problems.Add($"{job.Relative}: unreadable: {e.Message}");
+                }
+            });
+        }
+
+        /// <summary>Checksum files, then netboot: both rely on the images hashed by <see cref="HashAll"/>.</summary>
+        public void Netboot(IReadOnlyList<ReleasePlan> releases)
+        {
+            foreach (var release in releases)
+            {
+                foreach (var image in release.Images)
+                {
+                    ChecksumFiles(release, image);
+                }
+
+                if (release.NetbootImage is not { } tarballName)
+                {
+                    continue;
+                }
+
+                var link = UpstreamLayout.ReleaseFilePath(release.Arch, NetbootLinkName);
+                var target = new FileInfo(Path.Combine(staging, link)).LinkTarget;
+                if (target != release.NetbootDirectory)
+                {
+                    _problems.Add($"{link}: symlink: expected -> {release.NetbootDirectory}, got {(target is null ? "no symlink" : $"-> {target}")}");
+                }
+
+                var tarball = UpstreamLayout.ReleaseFilePath(release.Arch, tarballName);
+                if (!_verified.ContainsKey(tarball))
+                {
+                    // Its own problem is already reported; an unverified tarball proves nothing about the folder.
+                    continue;
+                }
+
+                var folder = UpstreamLayout.ReleaseFilePath(release.Arch, release.NetbootDirectory);
+                try
+                {
+                    foreach (var problem in NetbootTarball.Differences(Path.Combine(staging, tarball), Path.Combine(staging, folder), folder,
+                                 VerificationException.MaxListed, cancellationToken))
+                    {
+                        _problems.Add(problem);
+                    }
+                }
+                catch (ReleaseFormatException e)
+                {
+                    _problems.Add(e.Message);
+                }
+
+                Interlocked.Increment(ref _releaseFiles);
+            }
+        }
+
+        /// <summary>No temporary anywhere in staging: each is an unfinished write.</summary>
+        public void Temporaries()
+        {
+            var pending = new Stack<string>([staging]);
+            while (pending.TryPop(out var folder))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos("*", IncludeHidden))
+                {
+                    if (AtomicFile.IsTemporary(entry.Name))
+                    {
+                        _problems.Add($"{Path.GetRelativePath(staging, entry.FullName)}: temporary left by an unfinished write, expected none");
+                    }
+                    else if (entry is DirectoryInfo { LinkTarget: null })
+                    {
+                        pending.Push(entry.FullName);
+                    }
+                }
+            }
+        }
+
+        private void ChecksumFiles(ReleasePlan release, ReleaseImage image)
+        {
+            var imageRelative = UpstreamLayout.ReleaseFilePath(release.Arch, image.File);
+            foreach (var suffix in ReleaseImage.CompanionSuffixes)
+            {
+                var relative = imageRelative + suffix;
+                var file = new FileInfo(Path.Combine(staging, relative));
+                if (suffix == SignatureSuffix)
+                {
+                    // Optional: upstream does not sign every image, and nothing verifies the signature yet (DESIGN.md §4.5).
+                    continue;
+                }
+
+                if (file is not { Exists: true, LinkTarget: null })
+                {
+                    _problems.Add($"{relative}: missing, expected \"<hex>  {image.File}\"");
+                    continue;
+                }
+
+                if (file.Length > ChecksumFile.MaxLength)
+                {
+                    _problems.Add($"{relative}: size: expected one line of at most {ChecksumFile.MaxLength} bytes, got {file.Length}");
+                    continue;
+                }
+
+                var field = suffix.TrimStart('.');
+                var expected = field == "sha256" ? image.Sha256 : image.Sha512;
+                if (expected is null)
+                {
+                    if (!_verified.ContainsKey(imageRelative))
+                    {
+                        continue;
+                    }
+
+                    // latest-releases.yaml from older generators has no sha512: the verified image itself is the reference.
+                    expected = StagedFile.Hash(Path.Combine(staging, imageRelative), HashAlgorithmName.SHA512, cancellationToken);
+                }
+
+                try
+                {
+                    ChecksumFile.Check(File.ReadAllBytes(file.FullName), relative, field, expected, image.File);
+                    Interlocked.Increment(ref _releaseFiles);
+                }
+                catch (Exception e) when (e is ChecksumMismatchException or ReleaseFormatException)
+                {
+                    _problems.Add(e.Message);
+                }
+            }
+        }
+
+        private void RequireBytes(string relative, ReadOnlyMemory<byte> expected, string what)
+        {
+            var path = Path.Combine(staging, relative);
+            if (new FileInfo(path) is not { Exists: true, LinkTarget: null } file)
+            {
+                _problems.Add($"{relative}: missing, expected {what}");
+                return;
+            }
+
+            if (file.Length != expected.Length)
+            {
+                _problems.Add($"{relative}: size: expected {expected.Length} ({what}), got {file.Length}");
+                return;
+            }
+
+            var actual = File.ReadAllBytes(path);
+            Interlocked.Add(ref _bytesHashed, actual.Length);
+            if (!actual.AsSpan().SequenceEqual(expected.Span))
+            {
+                _problems.Add($"{relative}: content: expected {what} byte for byte, got sha256 {Convert.ToHexStringLower(SHA256.HashData(actual))}");
+            }
+        }
+
+        // Temporaries are reported by Temporaries(), once.
+        private void RequireOnly(string relativeFolder, HashSet<string> listed, string listedBy)
+        {
+            var folder = Path.Combine(staging, relativeFolder);
+            if (!Directory.Exists(folder))
+            {
+                return;
+            }
+
+            foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos("*", IncludeHidden))
+            {
+                if (!listed.Contains(entry.Name) && !AtomicFile.IsTemporary(entry.Name))
+                {
+                    _problems.Add($"{relativeFolder}/{entry.Name}: not listed in {listedBy}, expected no such {(entry is DirectoryInfo ? "folder" : "file")}");
+                }
+            }
+        }
+    }
+}

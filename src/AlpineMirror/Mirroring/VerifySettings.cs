@@ -1,0 +1,11 @@
+namespace AlpineMirror.Mirroring;
+
+/// <summary>How strict <see cref="StagingVerifier"/> is about what an update may drop.</summary>
+public sealed record VerifySettings
+{
+    /// <summary>The share of the previous snapshot's packages an update may remove before the wipe guard stops it (DESIGN.md §4.6).</summary>
+    public double MaxRemovedShare { get; init; } = 0.10;
+
+    /// <summary>Publish even when the wipe guard trips (<c>--force</c>).</summary>
+    public bool Force { get; init; }
+}
