@@ -158,11 +158,15 @@ public sealed class MirrorPlanner(UpstreamClient client, TrustedKeys keys)
         foreach (var image in releases.Images)
         {
             UpstreamLayout.ReleaseFilePath(arch, image.File);
-            files.Add(new ReleaseFile(image.File, image.Size, image.Sha256, !Present(image.File, image.Size)));
+            var fetchImage = !Present(image.File, image.Size);
+            files.Add(new ReleaseFile(image.File, image.Size, image.Sha256, fetchImage));
             foreach (var suffix in ReleaseImage.CompanionSuffixes)
             {
+                // Upstream may publish no .asc (OpenPGP) for an image; beside an image already mirrored, a missing
+                // .asc means upstream had none, so it is fetched again only with a new image.
                 var name = image.File + suffix;
-                files.Add(new ReleaseFile(name, null, null, !Present(name, null)));
+                var fetch = fetchImage || (suffix != ReleaseFile.SignatureSuffix && !Present(name, null));
+                files.Add(new ReleaseFile(name, null, null, fetch));
             }
         }
 
