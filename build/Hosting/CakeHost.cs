@@ -64,6 +64,7 @@ public sealed class CakeHost
         var log = new CakeBuildLog(console, arguments.Verbosity);
         var data = new CakeDataService();
         var engine = new CakeEngine(data, log);
+        ICakeContext? context = null;
 
         try
         {
@@ -80,7 +81,7 @@ public sealed class CakeHost
                     $"unknown target '{arguments.Target}': expected one of {string.Join(", ", tasks.Select(t => t.Name))}");
             }
 
-            var context = _createContext(CreateCakeContext(environment, log, data, arguments));
+            context = _createContext(CreateCakeContext(environment, log, data, arguments));
             foreach (var task in tasks)
             {
                 Register(engine, task);
@@ -112,6 +113,13 @@ public sealed class CakeHost
         {
             return Fail(exception, ExitCodes.Usage);
         }
+        catch (CakeReportException exception) when (exception.Report is { } report && context is not null)
+        {
+            // Cake wraps a task's failure with the report of what ran; show it as a successful run would.
+            new CakeReportPrinter(console, context).Write(report);
+            var cause = Unwrap(exception);
+            return Fail(cause, _exitCodeFor(cause));
+        }
         catch (Exception exception)
         {
             var cause = Unwrap(exception);
@@ -130,6 +138,7 @@ public sealed class CakeHost
     {
         AggregateException { InnerExceptions.Count: 1 } aggregate => Unwrap(aggregate.InnerExceptions[0]),
         TargetInvocationException { InnerException: { } inner } => Unwrap(inner),
+        CakeReportException { InnerException: { } inner } => Unwrap(inner),
         _ => exception,
     };
 
