@@ -1,0 +1,70 @@
+using AlpineMirror.Apk;
+using AlpineMirror.Build.Hosting;
+using AlpineMirror.Demo;
+using Cake.Core.Diagnostics;
+using Spectre.Console;
+
+namespace AlpineMirror.Build.Demo;
+
+/// <summary>
+/// The newcomer's first run: a signed demo upstream with two point releases, served on 127.0.0.1, and the real
+/// pipeline targets run against it through the same host, as an operator would run them.
+/// </summary>
+internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiConsole console)
+{
+    private string MirrorRoot => Path.Combine(workspace, "alpine");
+    private string UpstreamRoot(UpstreamRelease release) => Path.Combine(workspace, "upstream", release.Version);
+    private string KeysDirectory => Path.Combine(workspace, "keys");
+    private string Report(string step) => Path.Combine(workspace, "reports", $"{step}.json");
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        // A fresh key each run, so the workspace starts over: nothing in it is the operator's data.
+        if (Directory.Exists(workspace))
+        {
+            Directory.Delete(workspace, recursive: true);
+        }
+
+        Directory.CreateDirectory(Path.Combine(workspace, "reports"));
+        var (first, second) = UpstreamGenerator.Demo();
+        using (var key = SigningKey.Create("demo@alpinemirror.test"))
+        {
+            var writer = new UpstreamWriter(key);
+            writer.Write(UpstreamRoot(first), first);
+            writer.Write(UpstreamRoot(second), second);
+            key.WritePublicKey(Directory.CreateDirectory(KeysDirectory).FullName);
+        }
+
+        await using var server = new LocalUpstreamServer(UpstreamRoot(first));
+        await server.StartAsync(cancellationToken);
+        console.MarkupLine($"Demo upstream {first.Branch} release [bold]{first.Version}[/] served at {server.BaseUri}");
+
+        await RunTargetAsync("Plan", server, "plan-" + first.Version);
+
+        console.WriteLine();
+        console.MarkupLine($"Demo workspace: {Markup.Escape(workspace)}");
+        console.MarkupLine($"  mirror root  {Markup.Escape(MirrorRoot)}");
+        console.MarkupLine($"  upstreams    {Markup.Escape(Path.Combine(workspace, "upstream"))} ({first.Version}, {second.Version})");
+        console.MarkupLine($"  trusted key  {Markup.Escape(KeysDirectory)}");
+        console.MarkupLine($"  reports      {Markup.Escape(Path.Combine(workspace, "reports"))}");
+    }
+
+    private async Task RunTargetAsync(string target, LocalUpstreamServer server, string step)
+    {
+        console.WriteLine();
+        console.Write(new Rule($"[bold]./build.sh --target={target}[/]").LeftJustified());
+        var exitCode = await new CakeHost()
+            .UseContext<MirrorContext>()
+            .AddAssembly(typeof(MirrorContext).Assembly)
+            .UseExitCodes(MirrorExitCodes.For)
+            .RunAsync(
+            [
+                $"--target={target}", $"--root={MirrorRoot}", $"--upstream={server.BaseUri}", "--branch=v3.15",
+                $"--keys={KeysDirectory}", $"--report={Report(step)}", $"--verbosity={verbosity}",
+            ]);
+        if (exitCode != ExitCodes.Success)
+        {
+            throw new InvalidOperationException($"demo step {target} failed with exit code {exitCode}");
+        }
+    }
+}
