@@ -121,26 +121,28 @@ public sealed partial class UpstreamWriter
     // The earlier file is used only if it still holds exactly what was written.
     private static bool TryReuse(WrittenPackage earlier, string path)
     {
-        var source = File.Exists(path) && HasContent(path, earlier) ? path
-            : File.Exists(earlier.Path) && HasContent(earlier.Path, earlier) ? earlier.Path
-            : null;
-        if (source is null)
+        if (File.Exists(path))
+        {
+            using var stream = File.OpenRead(path);
+            if (stream.Length == earlier.Entry.Size && SHA256.HashData(stream).AsSpan().SequenceEqual(earlier.Sha256))
+            {
+                return true;
+            }
+        }
+
+        if (path == earlier.Path || !File.Exists(earlier.Path))
         {
             return false;
         }
 
-        if (source != path)
+        var content = File.ReadAllBytes(earlier.Path);
+        if (content.Length != earlier.Entry.Size || !SHA256.HashData(content).AsSpan().SequenceEqual(earlier.Sha256))
         {
-            GeneratedFile.Write(path, File.ReadAllBytes(source));
+            return false;
         }
 
+        GeneratedFile.Write(path, content);
         return true;
-    }
-
-    private static bool HasContent(string path, WrittenPackage expected)
-    {
-        using var stream = File.OpenRead(path);
-        return stream.Length == expected.Entry.Size && SHA256.HashData(stream).AsSpan().SequenceEqual(expected.Sha256);
     }
 
     private static void Validate(UpstreamRelease release)

@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
@@ -82,6 +81,34 @@ public sealed class UpstreamWriterTests : IDisposable
             .Entries.Single(entry => entry.Name == "busybox");
         await Assert.ThrowsAsync<ChecksumMismatchException>(() =>
             PackageVerifier.VerifyAsync(new MemoryStream(bytes), busyboxEntry, busybox, CancellationToken.None));
+    }
+
+    [Fact]
+    public void Should_sign_every_package_with_the_release_key_though_they_are_built_in_parallel()
+    {
+        // Given 300 synthetic packages, built concurrently with one key
+        var written = new UpstreamWriter(_key).Write(Root(), UpstreamGenerator.Synthetic(300, 2048, seed: 8));
+        using var keys = TrustedKeys.Load(written.KeysDirectory);
+        var packages = Directory.GetFiles(written.BranchDirectory, "*.apk", SearchOption.AllDirectories);
+
+        foreach (var path in packages)
+        {
+            // When each package's signature member is read and checked over its raw control member
+            var members = RawGzipMembers.Split(File.ReadAllBytes(path));
+            using var signatureTar = new MemoryStream();
+            using (var gzip = new GZipStream(new MemoryStream(members[0]), CompressionMode.Decompress))
+            {
+                gzip.CopyTo(signatureTar);
+            }
+
+            signatureTar.Position = 0;
+            var signature = keys.VerifyAny(ApkSignatureReader.Read(signatureTar, path), members[1], path);
+
+            // Then it is one .SIGN.RSA. (SHA-1) signature by the release key, as abuild-sign makes for Alpine
+            Assert.Equal((3, "RSA", _key.KeyName), (members.Count, signature.Algorithm, signature.KeyName));
+        }
+
+        Assert.Equal(300, packages.Length);
     }
 
     [Fact]
