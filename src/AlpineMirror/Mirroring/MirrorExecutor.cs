@@ -255,7 +255,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
                 return;
             }
 
-            await AtomicFile.WriteAllBytesAsync(target, bytes, cancellationToken);
+            await WriteAtomicallyAsync(target, bytes, cancellationToken);
         }
 
         public void UnpackNetboot(ReleasePlan release, CancellationToken cancellationToken)
@@ -275,12 +275,15 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
                 try
                 {
                     NetbootTarball.Extract(tarball, unpacked, cancellationToken);
-                    RemoveEntry(directory);
-                    Directory.Move(unpacked, directory);
+                    Io(directory, "replace", () =>
+                    {
+                        RemoveEntry(directory);
+                        Directory.Move(unpacked, directory);
+                    });
                 }
                 finally
                 {
-                    RemoveEntry(unpacked);
+                    Io(unpacked, "remove", () => RemoveEntry(unpacked));
                 }
             }
 
@@ -413,7 +416,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
                     continue;
                 }
 
-                await AtomicFile.WriteAllBytesAsync(target, bytes, cancellationToken);
+                await WriteAtomicallyAsync(target, bytes, cancellationToken);
                 Counters.FileDownloaded();
                 return;
             }
@@ -439,7 +442,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
                 {
                     var bytes = await once.GetBytesAsync(uri, MaxSignatureBytes, cancellationToken);
                     Counters.BytesReceived(bytes.Length);
-                    await AtomicFile.WriteAllBytesAsync(target, bytes, cancellationToken);
+                    await WriteAtomicallyAsync(target, bytes, cancellationToken);
                     Counters.FileDownloaded();
                     return;
                 }
@@ -488,7 +491,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
                 if (!keep.Contains(entry.Name))
                 {
                     // Unlinks staging's name only: the published snapshot keeps its own hard link.
-                    RemoveEntry(entry.FullName);
+                    Io(entry.FullName, "remove", () => RemoveEntry(entry.FullName));
                     removed++;
                 }
             }
@@ -509,10 +512,35 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
                     throw new MirrorException(path, $"expected a real folder inside staging, found {(folder.LinkTarget is null ? "a file" : $"a symlink to '{folder.LinkTarget}'")}");
                 }
 
-                folder.Create();
+                Io(path, "create folder", folder.Create);
             }
 
             return path;
+        }
+
+        // AtomicFile passes the write's own errors through; a full disk must still be a typed, one-line failure.
+        private static async Task WriteAtomicallyAsync(string target, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await AtomicFile.WriteAllBytesAsync(target, bytes, cancellationToken);
+            }
+            catch (IOException e)
+            {
+                throw new MirrorException(target, $"write: {e.Message}", e);
+            }
+        }
+
+        private static void Io(string path, string what, Action operation)
+        {
+            try
+            {
+                operation();
+            }
+            catch (IOException e)
+            {
+                throw new MirrorException(path, $"{what}: {e.Message}", e);
+            }
         }
 
         // ".<name>.<8 hex>.partial" -> "<name>"; only called for names AtomicFile.IsTemporary accepts.

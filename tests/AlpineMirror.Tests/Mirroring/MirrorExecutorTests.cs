@@ -1,0 +1,557 @@
+using System.Net;
+using AlpineMirror.Apk;
+using AlpineMirror.Mirroring;
+using AlpineMirror.Planning;
+using AlpineMirror.Storage;
+using AlpineMirror.Tests.Support;
+using AlpineMirror.Upstream;
+using Microsoft.AspNetCore.Http;
+
+namespace AlpineMirror.Tests.Mirroring;
+
+public sealed class MirrorExecutorTests : IAsyncLifetime
+{
+    private const string Busybox = "main/x86_64/busybox-1.34.1-r5.apk";
+    private MirrorTestBed _bed = null!;
+
+    public async Task InitializeAsync() => _bed = await MirrorTestBed.StartAsync();
+
+    public async Task DisposeAsync() => await _bed.DisposeAsync();
+
+    [Fact]
+    public async Task Should_mirror_the_whole_upstream_into_empty_staging_byte_for_byte()
+    {
+        // Given an empty root and a demo upstream
+        var plan = await _bed.PlanAsync();
+        var staging = _bed.NewStaging();
+        _bed.ClearRequests();
+
+        // When the plan is executed
+        var result = await _bed.MirrorAsync(plan, staging);
+
+        // Then staging holds exactly upstream's branch tree, netboot folder and link included
+        Assert.Equal(MirrorTestBed.Tree(_bed.UpstreamBranch), MirrorTestBed.Tree(staging));
+        Assert.Equal("netboot-3.15.4", new FileInfo(Path.Combine(staging, "releases/x86_64/netboot")).LinkTarget);
+        var images = plan.Releases.Single().Images.Count;
+        var packages = plan.Repositories.Sum(r => r.Packages.Count);
+        Assert.Equal(packages + 3 * images, result.Downloaded);
+        Assert.Equal(0, result.Reused);
+        Assert.Equal(plan.DownloadBytes + ChecksumFileBytes(staging), result.BytesDownloaded);
+        // Indexes and latest-releases.yaml come from the plan, not a second download; each .asc is asked for once (404).
+        Assert.DoesNotContain(_bed.Requests, r => r.Path.EndsWith("APKINDEX.tar.gz", StringComparison.Ordinal) || r.Path.EndsWith(".yaml", StringComparison.Ordinal));
+        Assert.Equal(images, _bed.Requests.Count(r => r.Path.EndsWith(".asc", StringComparison.Ordinal)));
+        Assert.Empty(MirrorTestBed.Temporaries(staging));
+    }
+
+    [Fact]
+    public async Task Should_request_only_changed_files_when_staging_is_a_clone_of_the_previous_snapshot()
+    {
+        // Given 3.15.4 published, then upstream moving to 3.15.5
+        var previous = _bed.Publish(await MirrorFirstReleaseAsync(), "3.15.4");
+        var before = MirrorTestBed.Tree(previous);
+        _bed.PublishSecondRelease();
+        var plan = await _bed.PlanAsync();
+        var staging = _bed.CloneToStaging(previous);
+        _bed.ClearRequests();
+
+        // When the plan is executed into the hard-link clone
+        var result = await _bed.MirrorAsync(plan, staging);
+
+        // Then only the changed packages and the new release files were requested, each once
+        var changedPackages = plan.Repositories.SelectMany(r => r.ToFetch.Select(p => $"{r.Repo}/{r.Arch}/{p.FileName}")).ToList();
+        Assert.Equal(8, changedPackages.Count);
+        var releaseFiles = plan.Releases.Single().Images
+            .SelectMany(image => new[] { "", ".sha256", ".sha512", ".asc" }.Select(suffix => $"releases/x86_64/{image.File}{suffix}"));
+        var expected = changedPackages.Concat(releaseFiles).Select(MirrorTestBed.RequestPath).Order(StringComparer.Ordinal);
+        Assert.Equal(expected, _bed.Requests.Select(r => r.Path).Order(StringComparer.Ordinal));
+        Assert.Equal(8 + 3 * 3, result.Downloaded);
+        Assert.Equal(plan.Repositories.Sum(r => r.Packages.Count) - 8, result.Reused);
+
+        // And staging is the new upstream exactly, while the published snapshot kept every file it had
+        Assert.Equal(MirrorTestBed.Tree(_bed.UpstreamBranch), MirrorTestBed.Tree(staging));
+        Assert.Equal(before, MirrorTestBed.Tree(previous));
+        Assert.False(File.Exists(Path.Combine(staging, "community/x86_64/neofetch-7.1.0-r0.apk")));
+        Assert.False(Directory.Exists(Path.Combine(staging, "releases/x86_64/netboot-3.15.4")));
+        Assert.True(result.Removed >= 1 + 7 + 9 + 1, $"removed {result.Removed}");
+        StagingVerifier.Verify(plan, staging, new VerifySettings());
+    }
+
+    [Fact]
+    public async Task Should_download_nothing_when_staging_already_holds_the_plan()
+    {
+        // Given a staging folder already mirrored
+        var plan = await _bed.PlanAsync();
+        var staging = _bed.NewStaging();
+        await _bed.MirrorAsync(plan, staging);
+        _bed.ClearRequests();
+
+        // When the same plan runs again
+        var result = await _bed.MirrorAsync(plan, staging);
+
+        // Then every file is kept after hashing, and only the absent .asc files are asked for
+        Assert.Equal(0, result.Downloaded);
+        Assert.All(_bed.Requests, r => Assert.EndsWith(".asc", r.Path));
+        Assert.Equal(plan.Repositories.Sum(r => r.Packages.Count) + 3 * 3, result.Reused);
+    }
+
+    [Fact]
+    public async Task Should_replace_a_staged_file_of_the_right_size_whose_bytes_are_wrong()
+    {
+        // Given a mirrored staging folder in which one package got a flipped byte (same size)
+        var plan = await _bed.PlanAsync();
+        var staging = _bed.NewStaging();
+        await _bed.MirrorAsync(plan, staging);
+        var good = File.ReadAllBytes(Path.Combine(staging, Busybox));
+        FlipByte(Path.Combine(staging, Busybox), good.Length - 10);
+        _bed.ClearRequests();
+
+        // When the plan runs again
+        var result = await _bed.MirrorAsync(plan, staging);
+
+        // Then the content decided: that package was downloaded again
+        Assert.Equal(1, result.Downloaded);
+        Assert.Contains(_bed.Requests, r => r.Path == MirrorTestBed.RequestPath(Busybox));
+        Assert.Equal(good, File.ReadAllBytes(Path.Combine(staging, Busybox)));
+    }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(503)]
+    [InlineData(404)]
+    public async Task Should_retry_an_error_status_then_succeed(int status)
+    {
+        // Given upstream failing the first two requests of every file
+        var plan = await _bed.PlanAsync();
+        _bed.Fault = FaultInjection.ForPath(".apk", FaultInjection.FirstRequests(2, FaultInjection.Status(status)));
+        var staging = _bed.NewStaging();
+
+        // When mirrored
+        await _bed.MirrorAsync(plan, staging);
+
+        // Then each package took three requests and all verify
+        Assert.Equal(3, _bed.Requests.Count(r => r.Path == MirrorTestBed.RequestPath(Busybox)));
+        StagingVerifier.Verify(plan, staging, new VerifySettings());
+    }
+
+    [Fact]
+    public async Task Should_retry_an_aborted_connection_then_succeed()
+    {
+        var plan = await _bed.PlanAsync();
+        _bed.Fault = FaultInjection.FirstRequests(1, FaultInjection.Abort());
+        var staging = _bed.NewStaging();
+
+        await _bed.MirrorAsync(plan, staging);
+
+        Assert.Equal(2, _bed.Requests.Count(r => r.Path == MirrorTestBed.RequestPath(Busybox)));
+        StagingVerifier.Verify(plan, staging, new VerifySettings());
+    }
+
+    [Fact]
+    public async Task Should_resume_a_truncated_body_with_a_range_request()
+    {
+        // Given upstream cutting the first response of busybox after 1000 bytes
+        var plan = await _bed.PlanAsync();
+        _bed.Fault = FaultInjection.ForPath("busybox-1.34.1-r5.apk", FaultInjection.FirstRequests(1, FaultInjection.TruncateBody(1000)));
+        var staging = _bed.NewStaging();
+
+        // When mirrored
+        var result = await _bed.MirrorAsync(plan, staging);
+
+        // Then the second request asked for the rest only, and the file verifies
+        var requests = _bed.Requests.Where(r => r.Path == MirrorTestBed.RequestPath(Busybox)).ToList();
+        Assert.Equal([null, "bytes=1000-"], requests.Select(r => r.Range));
+        Assert.Equal(1, result.Resumed);
+        Assert.Equal(1, result.Retried);
+        StagingVerifier.Verify(plan, staging, new VerifySettings());
+    }
+
+    [Fact]
+    public async Task Should_resume_a_stalled_body_after_the_timeout()
+    {
+        // Given upstream sending 1500 bytes of busybox and then nothing, once
+        var plan = await _bed.PlanAsync();
+        _bed.ClientOptions = _bed.ClientOptions with { Timeout = TimeSpan.FromMilliseconds(500) };
+        _bed.Fault = FaultInjection.ForPath("busybox-1.34.1-r5.apk", FaultInjection.FirstRequests(1, StallAfter(1500)));
+        var staging = _bed.NewStaging();
+
+        // When mirrored
+        var result = await _bed.MirrorAsync(plan, staging);
+
+        // Then the stall was noticed and the rest fetched with a range
+        var requests = _bed.Requests.Where(r => r.Path == MirrorTestBed.RequestPath(Busybox)).ToList();
+        Assert.Equal([null, "bytes=1500-"], requests.Select(r => r.Range));
+        Assert.Equal(1, result.Resumed);
+        StagingVerifier.Verify(plan, staging, new VerifySettings());
+    }
+
+    [Fact]
+    public async Task Should_start_over_when_the_server_ignores_the_range()
+    {
+        // Given a server that cuts the first response short and then answers range requests with the whole file
+        var plan = await _bed.PlanAsync();
+        var truncate = FaultInjection.FirstRequests(1, FaultInjection.TruncateBody(1000));
+        _bed.Fault = FaultInjection.ForPath("busybox-1.34.1-r5.apk", (context, serve) =>
+        {
+            context.Request.Headers.Remove("Range");
+            return truncate(context, serve);
+        });
+        var staging = _bed.NewStaging();
+
+        // When mirrored
+        var result = await _bed.MirrorAsync(plan, staging);
+
+        // Then the 200 answer restarted file and check, and the result verifies
+        Assert.Equal([null, "bytes=1000-"], _bed.Requests.Where(r => r.Path == MirrorTestBed.RequestPath(Busybox)).Select(r => r.Range));
+        Assert.Equal(0, result.Resumed);
+        StagingVerifier.Verify(plan, staging, new VerifySettings());
+    }
+
+    [Fact]
+    public async Task Should_retry_a_corrupt_copy_from_scratch()
+    {
+        // Given upstream serving busybox with a flipped byte once
+        var plan = await _bed.PlanAsync();
+        var size = new FileInfo(Path.Combine(_bed.UpstreamBranch, Busybox)).Length;
+        _bed.Fault = FaultInjection.ForPath("busybox-1.34.1-r5.apk", FaultInjection.FirstRequests(1, FaultInjection.FlipByte(size - 100)));
+        var staging = _bed.NewStaging();
+
+        // When mirrored
+        var result = await _bed.MirrorAsync(plan, staging);
+
+        // Then the second, whole download was kept
+        Assert.Equal([null, null], _bed.Requests.Where(r => r.Path == MirrorTestBed.RequestPath(Busybox)).Select(r => r.Range));
+        Assert.Equal(1, result.Retried);
+        StagingVerifier.Verify(plan, staging, new VerifySettings());
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_package_that_is_corrupt_on_every_attempt()
+    {
+        // Given upstream always serving busybox with a flipped byte in its data
+        var plan = await _bed.PlanAsync();
+        var size = new FileInfo(Path.Combine(_bed.UpstreamBranch, Busybox)).Length;
+        _bed.Fault = FaultInjection.ForPath("busybox-1.34.1-r5.apk", FaultInjection.FlipByte(size - 100));
+        var staging = _bed.NewStaging();
+
+        // When mirrored
+        var error = await Assert.ThrowsAsync<ChecksumMismatchException>(() => _bed.MirrorAsync(plan, staging));
+
+        // Then the error names the URL, datahash and the attempts, and nothing of the file is left
+        Assert.Equal(_bed.Layout.PackageUri("main", "x86_64", "busybox-1.34.1-r5.apk").AbsoluteUri, error.Source);
+        Assert.Equal("datahash", error.Field);
+        Assert.EndsWith("(after 3 attempts)", error.Message);
+        Assert.Equal(3, _bed.Requests.Count(r => r.Path == MirrorTestBed.RequestPath(Busybox)));
+        Assert.False(File.Exists(Path.Combine(staging, Busybox)));
+        Assert.Empty(MirrorTestBed.Temporaries(staging));
+        Assert.False(File.Exists(Path.Combine(staging, "main/x86_64/APKINDEX.tar.gz")));
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_file_upstream_keeps_missing()
+    {
+        var plan = await _bed.PlanAsync();
+        _bed.Fault = FaultInjection.ForPath("busybox-1.34.1-r5.apk", FaultInjection.Status(404));
+        var staging = _bed.NewStaging();
+
+        var error = await Assert.ThrowsAsync<UpstreamException>(() => _bed.MirrorAsync(plan, staging));
+
+        Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
+        Assert.Equal(3, error.Attempts);
+        Assert.False(File.Exists(Path.Combine(staging, Busybox)));
+        Assert.Empty(MirrorTestBed.Temporaries(staging));
+    }
+
+    [Fact]
+    public async Task Should_retry_a_response_slower_than_the_timeout_then_succeed()
+    {
+        var plan = await _bed.PlanAsync();
+        _bed.ClientOptions = _bed.ClientOptions with { Timeout = TimeSpan.FromMilliseconds(300) };
+        _bed.Fault = FaultInjection.ForPath("busybox-1.34.1-r5.apk", FaultInjection.FirstRequests(1, FaultInjection.Delay(TimeSpan.FromSeconds(10))));
+        var staging = _bed.NewStaging();
+
+        await _bed.MirrorAsync(plan, staging);
+
+        Assert.Equal(2, _bed.Requests.Count(r => r.Path == MirrorTestBed.RequestPath(Busybox)));
+        StagingVerifier.Verify(plan, staging, new VerifySettings());
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_file_that_is_always_slower_than_the_timeout()
+    {
+        var plan = await _bed.PlanAsync();
+        _bed.ClientOptions = _bed.ClientOptions with { Timeout = TimeSpan.FromMilliseconds(200), Retries = 1 };
+        _bed.Fault = FaultInjection.ForPath("busybox-1.34.1-r5.apk", FaultInjection.Delay(TimeSpan.FromSeconds(10)));
+        var staging = _bed.NewStaging();
+
+        var error = await Assert.ThrowsAsync<UpstreamException>(() => _bed.MirrorAsync(plan, staging));
+
+        Assert.Contains("no complete response within 0.2 s", error.Message);
+        Assert.False(File.Exists(Path.Combine(staging, Busybox)));
+        Assert.Empty(MirrorTestBed.Temporaries(staging));
+    }
+
+    [Fact]
+    public async Task Should_resume_a_partial_file_left_by_an_interrupted_run()
+    {
+        // Given a staging folder where busybox is only a leftover temporary holding its first 2000 bytes
+        var plan = await _bed.PlanAsync();
+        var staging = _bed.NewStaging();
+        await _bed.MirrorAsync(plan, staging);
+        var target = Path.Combine(staging, Busybox);
+        var bytes = File.ReadAllBytes(target);
+        File.Delete(target);
+        var leftover = Path.Combine(staging, "main/x86_64/.busybox-1.34.1-r5.apk.0123abcd.partial");
+        File.WriteAllBytes(leftover, bytes[..2000]);
+        _bed.ClearRequests();
+
+        // When the plan runs again
+        var result = await _bed.MirrorAsync(plan, staging);
+
+        // Then only the missing bytes were requested
+        Assert.Equal(["bytes=2000-"], _bed.Requests.Where(r => r.Path == MirrorTestBed.RequestPath(Busybox)).Select(r => r.Range));
+        Assert.Equal(1, result.Resumed);
+        Assert.Equal(bytes, File.ReadAllBytes(target));
+        Assert.Empty(MirrorTestBed.Temporaries(staging));
+    }
+
+    [Fact]
+    public async Task Should_start_over_when_a_resumed_leftover_proves_wrong()
+    {
+        // Given a leftover whose data bytes are damaged, which only the datahash at the end can tell
+        var plan = await _bed.PlanAsync();
+        var staging = _bed.NewStaging();
+        await _bed.MirrorAsync(plan, staging);
+        var target = Path.Combine(staging, Busybox);
+        var bytes = File.ReadAllBytes(target);
+        File.Delete(target);
+        var damaged = bytes[..^500];
+        damaged[^1] ^= 0xFF;
+        File.WriteAllBytes(Path.Combine(staging, "main/x86_64/.busybox-1.34.1-r5.apk.89abcdef.partial"), damaged);
+        _bed.ClearRequests();
+
+        // When the plan runs again
+        var result = await _bed.MirrorAsync(plan, staging);
+
+        // Then the resumed file failed its check and was fetched again whole
+        Assert.Equal([$"bytes={damaged.Length}-", null], _bed.Requests.Where(r => r.Path == MirrorTestBed.RequestPath(Busybox)).Select(r => r.Range));
+        Assert.Equal(1, result.Retried);
+        Assert.Equal(bytes, File.ReadAllBytes(target));
+        Assert.Empty(MirrorTestBed.Temporaries(staging));
+    }
+
+    [Fact]
+    public async Task Should_discard_a_leftover_whose_control_member_is_wrong_without_a_range_request()
+    {
+        // Given a leftover holding another package's first bytes: C: already tells it apart
+        var plan = await _bed.PlanAsync();
+        var staging = _bed.NewStaging();
+        await _bed.MirrorAsync(plan, staging);
+        var target = Path.Combine(staging, Busybox);
+        var bytes = File.ReadAllBytes(target);
+        File.Delete(target);
+        var other = File.ReadAllBytes(Path.Combine(staging, "main/x86_64/musl-1.2.2-r7.apk"));
+        File.WriteAllBytes(Path.Combine(staging, "main/x86_64/.busybox-1.34.1-r5.apk.89abcdef.partial"), other[..Math.Min(other.Length, bytes.Length - 1)]);
+        _bed.ClearRequests();
+
+        // When the plan runs again
+        var result = await _bed.MirrorAsync(plan, staging);
+
+        // Then the file was fetched whole at once
+        Assert.Equal([null], _bed.Requests.Where(r => r.Path == MirrorTestBed.RequestPath(Busybox)).Select(r => r.Range));
+        Assert.Equal(0, result.Resumed);
+        Assert.Equal(bytes, File.ReadAllBytes(target));
+        Assert.Empty(MirrorTestBed.Temporaries(staging));
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_plan_entry_that_climbs_out_of_its_folder_before_any_request()
+    {
+        // Given a plan whose index (as if validly signed) lists "../../escape"
+        var plan = await _bed.PlanAsync();
+        var main = plan.Repositories.Single(r => r.Repo == "main");
+        var hostile = main.Packages[0] with { Name = "../../escape" };
+        var tampered = plan with { Repositories = [main with { Packages = [.. main.Packages, hostile], ToFetch = [hostile] }] };
+        var staging = _bed.NewStaging();
+        _bed.ClearRequests();
+
+        // When executed
+        var error = await Assert.ThrowsAsync<ApkFormatException>(() => _bed.MirrorAsync(tampered, staging));
+
+        // Then nothing was requested or written
+        Assert.Contains("expected a plain file name, got '../../escape-", error.Message);
+        Assert.Empty(_bed.Requests);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(staging));
+        Assert.False(File.Exists(Path.Combine(_bed.WorkDirectory, "escape-" + hostile.Version + ".apk")));
+    }
+
+    [Fact]
+    public async Task Should_fail_cleanly_when_staging_runs_out_of_space()
+    {
+        // Given staging on a file system smaller than the mirror (a real tmpfs when we may mount one)
+        var plan = await _bed.PlanAsync();
+        var mount = Path.Combine(_bed.WorkDirectory, "tiny");
+        Directory.CreateDirectory(mount);
+        var size = plan.DownloadBytes / 3;
+        if (!TmpfsMount.TryMount(mount, size))
+        {
+            // Not root: the same path is taken by any write that throws; covered by the root run in CI.
+            return;
+        }
+
+        try
+        {
+            var staging = Path.Combine(mount, "staging");
+            Directory.CreateDirectory(staging);
+
+            // When mirrored
+            var error = await Assert.ThrowsAnyAsync<AlpineMirrorException>(() => _bed.MirrorAsync(plan, staging));
+
+            // Then the failure is typed and one line, and no temporary or half file is left
+            Assert.True(error is MirrorException or StorageException, error.ToString());
+            Assert.Contains("No space left on device", error.Message);
+            Assert.DoesNotContain('\n', error.Message);
+            Assert.Empty(MirrorTestBed.Temporaries(staging));
+            foreach (var repository in plan.Repositories)
+            {
+                foreach (var package in repository.Packages)
+                {
+                    var path = Path.Combine(staging, repository.Repo, repository.Arch, package.FileName);
+                    if (File.Exists(path))
+                    {
+                        await using var file = File.OpenRead(path);
+                        await PackageVerifier.VerifyAsync(file, package, path, CancellationToken.None);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            TmpfsMount.Unmount(mount);
+        }
+    }
+
+    [Fact]
+    public async Task Should_stop_and_clean_up_when_cancelled()
+    {
+        // Given upstream answering slowly
+        var plan = await _bed.PlanAsync();
+        _bed.Fault = FaultInjection.Delay(TimeSpan.FromSeconds(2));
+        var staging = _bed.NewStaging();
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        // When the run is cancelled mid-way
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _bed.MirrorAsync(plan, staging, cancellationToken: cancellation.Token));
+
+        // Then nothing partial remains and no index was written
+        Assert.Empty(MirrorTestBed.Temporaries(staging));
+        Assert.False(File.Exists(Path.Combine(staging, "main/x86_64/APKINDEX.tar.gz")));
+    }
+
+    [Fact]
+    public async Task Should_report_progress_up_to_every_file()
+    {
+        var plan = await _bed.PlanAsync();
+        var staging = _bed.NewStaging();
+        var reports = new List<MirrorProgress>();
+        var progress = new SynchronousProgress(reports);
+
+        await _bed.MirrorAsync(plan, staging, progress);
+
+        var last = reports[^1];
+        Assert.Equal(last.FilesTotal, last.FilesDone);
+        Assert.Equal(plan.Repositories.Sum(r => r.Packages.Count) + 4 * plan.Releases.Single().Images.Count, last.FilesTotal);
+        Assert.Equal(plan.DownloadBytes, last.BytesTotal);
+        Assert.True(last.BytesDone >= plan.DownloadBytes);
+    }
+
+    private async Task<string> MirrorFirstReleaseAsync()
+    {
+        var plan = await _bed.PlanAsync();
+        var staging = _bed.NewStaging("first");
+        await _bed.MirrorAsync(plan, staging);
+        return staging;
+    }
+
+    private static long ChecksumFileBytes(string staging) =>
+        Directory.EnumerateFiles(Path.Combine(staging, "releases/x86_64"), "*.sha*").Sum(path => new FileInfo(path).Length);
+
+    private static void FlipByte(string path, long offset)
+    {
+        // A new file, not a write in place: the file may share its inode with another snapshot.
+        var bytes = File.ReadAllBytes(path);
+        bytes[offset] ^= 0xFF;
+        File.Delete(path);
+        File.WriteAllBytes(path, bytes);
+    }
+
+    // Sends the headers and the first bytes, then goes silent until the client gives up.
+    private static Func<HttpContext, Func<Task>, Task> StallAfter(int bytes) =>
+        async (context, serve) =>
+        {
+            var original = context.Response.Body;
+            context.Response.Body = new StallingBody(original, bytes, context.RequestAborted);
+            try
+            {
+                await serve();
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up, as it should.
+            }
+            finally
+            {
+                context.Response.Body = original;
+            }
+        };
+
+    private sealed class SynchronousProgress(List<MirrorProgress> reports) : IProgress<MirrorProgress>
+    {
+        public void Report(MirrorProgress value)
+        {
+            lock (reports)
+            {
+                reports.Add(value);
+            }
+        }
+    }
+
+    /// <summary>A write-only body that passes the first bytes on and then blocks until the request is aborted.</summary>
+    private sealed class StallingBody(Stream inner, long keep, CancellationToken aborted) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var pass = (int)Math.Clamp(keep - _position, 0, buffer.Length);
+            _position += buffer.Length;
+            if (pass > 0)
+            {
+                await inner.WriteAsync(buffer[..pass], cancellationToken);
+                await inner.FlushAsync(cancellationToken);
+            }
+
+            if (_position > keep)
+            {
+                await Task.Delay(Timeout.Infinite, aborted);
+            }
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count) =>
+            WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override void Flush() => inner.Flush();
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
