@@ -29,15 +29,15 @@ internal static class ReleaseChanges
         foreach (var (repository, packages) in previous.Repositories.OrderBy(pair => pair.Key, StringComparer.Ordinal))
         {
             var random = new SeededRandom(seed, $"changes {previous.Version} {repository}");
-            var updated = (int)Math.Round(updatedShare * packages.Count, MidpointRounding.AwayFromZero);
-            var replaced = (int)Math.Round(updatedShare * packages.Count / 10, MidpointRounding.AwayFromZero);
+            bool IsBoot(int index) => updatedShare > 0 && BootPackages.Contains(packages[index].Name);
+            var boot = Enumerable.Range(0, packages.Count).Count(IsBoot);
+            var updated = Math.Max(boot, (int)Math.Round(updatedShare * packages.Count, MidpointRounding.AwayFromZero));
+            var replaced = Math.Min(
+                (int)Math.Round(updatedShare * packages.Count / 10, MidpointRounding.AwayFromZero),
+                packages.Count - updated);
 
             // Boot packages first, then the others in a seeded order.
-            var order = random.Permutation(packages.Count)
-                .OrderBy(index => updatedShare > 0 && BootPackages.Contains(packages[index].Name) ? 0 : 1)
-                .ToList();
-            updated = Math.Max(updated, updatedShare > 0 ? order.TakeWhile(index => BootPackages.Contains(packages[index].Name)).Count() : 0);
-            replaced = Math.Min(replaced, packages.Count - updated);
+            var order = random.Permutation(packages.Count).OrderBy(index => IsBoot(index) ? 0 : 1).ToList();
             var updates = order.Take(updated).ToHashSet();
             var removals = order.Skip(updated).Take(replaced).ToHashSet();
 

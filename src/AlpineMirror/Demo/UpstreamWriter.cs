@@ -107,6 +107,8 @@ public sealed partial class UpstreamWriter
         var path = Path.Combine(directory, $"{spec.Name}-{spec.Version}.apk");
         if (_written.TryGetValue(spec, out var earlier) && TryReuse(earlier, path))
         {
+            // Remember the newest copy: the root that held the earlier one may be deleted.
+            _written.AddOrUpdate(spec, earlier with { Path = path });
             reused = true;
             return earlier.Entry;
         }
