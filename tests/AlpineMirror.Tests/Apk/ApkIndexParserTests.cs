@@ -42,6 +42,45 @@ public sealed class ApkIndexParserTests
         Assert.Same(entries[0].Maintainer, entries[1].Maintainer);
     }
 
+    [Theory]
+    [InlineData("\r\n")]
+    [InlineData("\r")]
+    public void Should_end_lines_at_crlf_or_a_lone_cr_as_text_readers_do(string newline)
+    {
+        // Given the real excerpt with its line feeds replaced
+        var text = File.ReadAllText(Fixtures.Path("packages", "APKINDEX.excerpt"));
+        var expected = ApkIndexParser.Parse(new StringReader(text), "APKINDEX").Select(EntryFields.Of).ToList();
+        var replaced = text.Replace("\n", newline, StringComparison.Ordinal);
+
+        // When it is parsed whole and one character per read, so a CR and its LF arrive apart
+        var whole = ApkIndexParser.Parse(new StringReader(replaced), "APKINDEX").Select(EntryFields.Of);
+        var trickled = ApkIndexParser.Parse(new TricklingReader(replaced), "APKINDEX").Select(EntryFields.Of);
+
+        // Then the records are the same as with line feeds
+        Assert.Equal(3, expected.Count);
+        Assert.Equal(expected, whole);
+        Assert.Equal(expected, trickled);
+    }
+
+    [Fact]
+    public void Should_read_lines_longer_than_any_read_buffer()
+    {
+        // Given a record whose description and depends lines run to hundreds of kilobytes, then a second record
+        var description = string.Concat(Enumerable.Repeat("long description ", 20_000));
+        var depends = string.Join(' ', Enumerable.Range(0, 30_000).Select(i => $"so:lib{i}.so.1"));
+        var text = Curl + $"\nT:{description}\nD:{depends}\n\n" + Curl.Replace("curl", "curl-doc", StringComparison.Ordinal) + "\n";
+
+        // When it is parsed
+        var entries = ApkIndexParser.Parse(new StringReader(text), "APKINDEX").ToList();
+
+        // Then the long values are whole and the next record follows
+        Assert.Equal(["curl", "curl-doc"], entries.Select(e => e.Name));
+        Assert.Equal(description, entries[0].Description);
+        Assert.Equal(30_000, entries[0].Depends.Count);
+        Assert.Equal("so:lib29999.so.1", entries[0].Depends[^1]);
+        Assert.Empty(entries[1].Depends);
+    }
+
     [Fact]
     public void Should_produce_each_record_before_reading_the_next()
     {
@@ -203,5 +242,28 @@ public sealed class ApkIndexParserTests
 
         // Then the value and what was expected are named
         Assert.StartsWith($"APKINDEX: line 1: {expected}", error.Message);
+    }
+
+    /// <summary>Hands out one character per read, as a slow network stream might.</summary>
+    private sealed class TricklingReader(string text) : TextReader
+    {
+        private int _position;
+
+        public override int Peek() => _position < text.Length ? text[_position] : -1;
+
+        public override int Read() => _position < text.Length ? text[_position++] : -1;
+
+        public override int Read(char[] buffer, int index, int count) => Read(buffer.AsSpan(index, count));
+
+        public override int Read(Span<char> buffer)
+        {
+            if (buffer.IsEmpty || _position == text.Length)
+            {
+                return 0;
+            }
+
+            buffer[0] = text[_position++];
+            return 1;
+        }
     }
 }

@@ -1,3 +1,6 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Text;
 using AlpineMirror.Apk;
 
 namespace AlpineMirror.Tests.Apk;
@@ -82,6 +85,24 @@ public sealed class ApkIndexReaderTests : IDisposable
         Assert.Equal("strace", strace.Origin);
         Assert.Contains("so:libc.musl-x86_64.so.1", strace.Depends);
         Assert.True(strace.BuildTime > 1_600_000_000);
+    }
+
+    [Fact]
+    public void Should_parse_every_record_of_the_real_v322_index_as_written()
+    {
+        // Given the real v3.22 index and its APKINDEX text, taken out the way tar -xzf does
+        using var keys = TrustedKeys.Load(Fixtures.AlpineKeys);
+        var path = Fixtures.Path("alpine-v3.22-main-x86_64", "APKINDEX.tar.gz");
+        var text = ExtractApkindex(path);
+
+        // When the index is read
+        var index = ApkIndexReader.Read(path, keys);
+
+        // Then each entry holds exactly the values of its record's lines, non-ASCII text included
+        var expected = text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(FieldsOfRecord).ToList();
+        Assert.Equal(5646, expected.Count);
+        Assert.Equal(expected, index.Entries.Select(EntryFields.Of));
+        Assert.Contains(index.Entries, e => e.Maintainer == "Timo Teräs <timo.teras@iki.fi>");
     }
 
     [Fact]
@@ -287,6 +308,34 @@ public sealed class ApkIndexReaderTests : IDisposable
 
         // Then the missing entry is named
         Assert.Equal("idx: no APKINDEX entry in the index", error.Message);
+    }
+
+    private static string ExtractApkindex(string path)
+    {
+        // GZipStream joins the signature and index members; the tar reader then meets .SIGN.* before APKINDEX.
+        using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        using var tar = new TarReader(gzip);
+        while (tar.GetNextEntry() is { } entry)
+        {
+            if (entry.Name == "APKINDEX")
+            {
+                using var text = new StreamReader(entry.DataStream!, Encoding.UTF8);
+                return text.ReadToEnd();
+            }
+        }
+
+        throw new InvalidDataException($"{path}: no APKINDEX entry");
+    }
+
+    // The record split naively, one field per line, in the order EntryFields writes them.
+    private static string FieldsOfRecord(string record)
+    {
+        var fields = record.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToDictionary(l => l[0], l => l[2..]);
+        string Field(char name, string absent = "") => fields.GetValueOrDefault(name, absent);
+        string Atoms(char name) => string.Join(' ', Field(name).Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        return string.Join(" | ",
+            Field('C'), Field('P'), Field('V'), Field('A'), Field('S'), Field('I', "0"), Field('T'), Field('U'),
+            Field('L'), Field('o'), Field('m'), Field('t', "0"), Field('c'), Field('k'), Atoms('D'), Atoms('p'), Atoms('i'));
     }
 
     private string KeysFolder(string keys)
