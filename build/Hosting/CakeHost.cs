@@ -94,11 +94,11 @@ public sealed class CakeHost
             }
 
             IExecutionStrategy strategy = arguments.DryRun
-                ? new DryRunExecutionStrategy(log)
+                ? new DryRunExecutionStrategy(log, tasks.ToDictionary(t => t.Name, t => t.Instance, StringComparer.OrdinalIgnoreCase))
                 : new DefaultExecutionStrategy(log, new CakeReportPrinter(console, context));
             if (arguments.DryRun)
             {
-                log.Information("Dry run: these tasks would run, in this order:");
+                log.Information("Dry run: these tasks would run, in this order; only those that change nothing run:");
             }
 
             var report = await engine.RunTargetAsync(context, strategy, settings);
@@ -124,6 +124,11 @@ public sealed class CakeHost
         {
             var cause = Unwrap(exception);
             return Fail(cause, _exitCodeFor(cause));
+        }
+        finally
+        {
+            // The typed context may hold the run's lock or other resources for the whole run.
+            (context as IDisposable)?.Dispose();
         }
     }
 

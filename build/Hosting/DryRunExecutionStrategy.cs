@@ -3,8 +3,11 @@ using Cake.Core.Diagnostics;
 
 namespace AlpineMirror.Build.Hosting;
 
-/// <summary>Runs nothing and says which tasks would run, in order (Cake's own dry-run strategy is internal).</summary>
-internal sealed class DryRunExecutionStrategy(ICakeLog log) : IExecutionStrategy
+/// <summary>
+/// Says which tasks would run, in order, and runs only those that can answer without side effects
+/// (<see cref="IDryRunTask"/>). Cake's own dry-run strategy is internal.
+/// </summary>
+internal sealed class DryRunExecutionStrategy(ICakeLog log, IReadOnlyDictionary<string, IFrostingTask> tasks) : IExecutionStrategy
 {
     private int _step;
 
@@ -18,7 +21,13 @@ internal sealed class DryRunExecutionStrategy(ICakeLog log) : IExecutionStrategy
 
     public Task ExecuteAsync(CakeTask task, ICakeContext context)
     {
-        log.Information("{0}. {1}", ++_step, task.Name);
+        if (tasks.GetValueOrDefault(task.Name) is IDryRunTask dryRunTask)
+        {
+            log.Information("{0}. {1} (dry run)", ++_step, task.Name);
+            return dryRunTask.DryRunAsync(context);
+        }
+
+        log.Information("{0}. {1} (would run)", ++_step, task.Name);
         return Task.CompletedTask;
     }
 

@@ -93,6 +93,15 @@ public sealed class CakeHostTests : IDisposable
     }
 
     [Fact]
+    public async Task Should_run_only_the_side_effect_free_answer_of_dry_runnable_tasks_in_a_dry_run()
+    {
+        var exitCode = await RunAsync("--target=AfterAnswering", "--dryrun");
+
+        Assert.Equal(ExitCodes.Success, exitCode);
+        Assert.Equal(["Answering.DryRun"], Trace());
+    }
+
+    [Fact]
     public async Task Should_refuse_an_unknown_target_with_usage_exit_code()
     {
         var exitCode = await RunAsync("--target=Nope");

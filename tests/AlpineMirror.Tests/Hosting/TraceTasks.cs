@@ -84,3 +84,17 @@ public sealed class AsyncTraced : AsyncFrostingTask<TraceContext>
 [TaskName("AfterSkipped")]
 [IsDependentOn(typeof(Skipped))]
 public sealed class AfterSkipped : TracedTask;
+
+[TaskName("Answering")]
+public sealed class Answering : TracedTask, IDryRunTask
+{
+    public Task DryRunAsync(ICakeContext context)
+    {
+        ((TraceContext)context).Record("Answering.DryRun");
+        return Task.CompletedTask;
+    }
+}
+
+[TaskName("AfterAnswering")]
+[IsDependentOn(typeof(Answering))]
+public sealed class AfterAnswering : TracedTask;
