@@ -2,14 +2,18 @@ using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Build.Printing;
 using AlpineMirror.Planning;
+using Cake.Core;
 using Spectre.Console;
 
 namespace AlpineMirror.Build.Tasks;
 
 [TaskName(nameof(Plan))]
 [TaskDescription("Dry run: verify upstream's signed indexes and show what an update would do; writes nothing under --root")]
-public sealed class Plan : AsyncFrostingTask<MirrorContext>
+public sealed class Plan : AsyncFrostingTask<MirrorContext>, IDryRunTask
 {
+    // Planning changes nothing under --root, so a dry run computes the real plan.
+    public Task DryRunAsync(ICakeContext context) => RunAsync((MirrorContext)context);
+
     public override async Task RunAsync(MirrorContext context)
     {
         using var client = context.CreateUpstreamClient();
