@@ -6,12 +6,106 @@ public sealed class MirrorRoot(string path)
     public const string LatestStableName = "latest-stable";
     public const string InHouseRepositoryName = "panoptiscan";
     public const string StateDirectoryName = ".alpinemirror";
+    private const string TrashPrefix = "trash-";
 
     public string Path { get; } = System.IO.Path.GetFullPath(path);
     public string LatestStableLink => System.IO.Path.Combine(Path, LatestStableName);
     public string StateDirectory => System.IO.Path.Combine(Path, StateDirectoryName);
+    public string InHouseRepository => System.IO.Path.Combine(Path, InHouseRepositoryName);
+
+    /// <summary>The run lock (DESIGN.md §4.4), see <see cref="RunLock"/>.</summary>
+    public string LockFile => System.IO.Path.Combine(StateDirectory, "lock");
+
+    /// <summary>One JSON line per published or rolled back snapshot, see <see cref="RunHistory"/>.</summary>
+    public string HistoryFile => System.IO.Path.Combine(StateDirectory, "history.jsonl");
+
+    /// <summary>Where snapshots are built before they are published (work in progress, invariant 1).</summary>
+    public string StagingDirectory => System.IO.Path.Combine(StateDirectory, "staging");
 
     public string SnapshotPath(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>The staging folder of the snapshot <paramref name="name"/>: <c>.alpinemirror/staging/&lt;name&gt;</c>.</summary>
+    /// <exception cref="ArgumentException">The name is not a snapshot name, so it could point anywhere.</exception>
+    public string StagingPath(string name) =>
+        SnapshotName.IsValid(name)
+            ? System.IO.Path.Combine(StagingDirectory, name)
+            : throw new ArgumentException($"expected a snapshot name like 3.15.5, got '{name}'", nameof(name));
+
+    /// <summary>The staging folder an interrupted run left for <paramref name="name"/>, to resume; null when there is none.</summary>
+    public string? FindStaging(string name)
+    {
+        var staging = StagingPath(name);
+        return Directory.Exists(staging) && new DirectoryInfo(staging).LinkTarget is null ? staging : null;
+    }
+
+    /// <summary>Names of all staging folders (snapshots in progress or abandoned), oldest first.</summary>
+    public IReadOnlyList<string> StagingSnapshots() =>
+        Directory.Exists(StagingDirectory)
+            ? new DirectoryInfo(StagingDirectory).EnumerateDirectories()
+                .Where(d => d.LinkTarget is null && SnapshotName.IsValid(d.Name))
+                .Select(d => d.Name)
+                .Order(SnapshotName.Comparer)
+                .ToList()
+            : [];
+
+    /// <summary>Where a snapshot being deleted is moved first, so that a half-deleted tree never looks like a snapshot.</summary>
+    public string TrashPath(string name) => System.IO.Path.Combine(StateDirectory, TrashPrefix + name);
+
+    /// <summary>Trash folders an interrupted deletion left behind.</summary>
+    public IReadOnlyList<string> TrashFolders() =>
+        Directory.Exists(StateDirectory)
+            ? new DirectoryInfo(StateDirectory).EnumerateDirectories(TrashPrefix + "*")
+                .Where(d => d.LinkTarget is null)
+                .Select(d => d.FullName)
+                .ToList()
+            : [];
+
+    /// <summary>
+    /// The rollback target: the newest published snapshot older than the current one, or null when the current
+    /// one is the oldest or nothing is published.
+    /// </summary>
+    /// <remarks>
+    /// Release order rather than the history: it needs no state file to be right, and a second rollback keeps
+    /// stepping back instead of flipping between two snapshots.
+    /// </remarks>
+    public string? PreviousSnapshot()
+    {
+        if (CurrentSnapshot() is not { } current)
+        {
+            return null;
+        }
+
+        return PublishedSnapshots().LastOrDefault(name => SnapshotName.Comparer.Compare(name, current) < 0);
+    }
+
+    /// <summary>Published snapshots that a symlink in the root points to (latest-stable, v3.15, edge, ...).</summary>
+    public IReadOnlySet<string> LinkedSnapshots()
+    {
+        var linked = new HashSet<string>(StringComparer.Ordinal);
+        if (!Directory.Exists(Path))
+        {
+            return linked;
+        }
+
+        foreach (var entry in new DirectoryInfo(Path).EnumerateFileSystemInfos())
+        {
+            if (entry.LinkTarget is not { } target)
+            {
+                continue;
+            }
+
+            // Only links to folders directly in the root name a snapshot; netboot -> netboot-3.15.5 style links do not.
+            var resolved = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(target, Path));
+            var name = System.IO.Path.GetFileName(resolved);
+            if (System.IO.Path.GetDirectoryName(resolved) == System.IO.Path.TrimEndingDirectorySeparator(Path)
+                && SnapshotName.IsValid(name))
+            {
+                linked.Add(name);
+            }
+        }
+
+        return linked;
+    }
 
     /// <summary>Published snapshot folders (real directories with release-number names), oldest first.</summary>
     public IReadOnlyList<string> PublishedSnapshots()

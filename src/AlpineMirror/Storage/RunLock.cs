@@ -1,0 +1,147 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
+
+namespace AlpineMirror.Storage;
+
+/// <summary>
+/// One run per mirror root (DESIGN.md §4.4): an exclusive lock on <c>.alpinemirror/lock</c>, held until disposed,
+/// with the holder's pid, host and start time written into the file for whoever is refused.
+/// </summary>
+/// <remarks>
+/// <para>The lock is the flock(2) .NET takes for <see cref="FileShare.None"/>: the kernel releases it when the
+/// process dies, however it dies, so a crashed run never leaves the root locked. The record it leaves behind only
+/// tells the next run that it takes over a dead run's root.</para>
+/// <para>The one file written in place: replacing it by rename would lock a new inode beside the old one and allow
+/// two holders. It is never deleted for the same reason; a clean release empties it instead.</para>
+/// </remarks>
+public sealed class RunLock : IDisposable
+{
+    private const int EWOULDBLOCK = 11;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
+
+    private readonly FileStream _stream;
+
+    private RunLock(FileStream stream, RunLockHolder holder, string? takenOverFrom)
+    {
+        _stream = stream;
+        Holder = holder;
+        TakenOverFrom = takenOverFrom;
+    }
+
+    /// <summary>This run, as recorded in the lock file.</summary>
+    public RunLockHolder Holder { get; }
+
+    /// <summary>
+    /// When a run died holding the root, what its record said ("pid 4711 on host mirror1 since …"), for a warning
+    /// that its work was taken over; null after a clean release.
+    /// </summary>
+    public string? TakenOverFrom { get; }
+
+    /// <summary>Takes the lock of <paramref name="root"/>, creating <c>.alpinemirror/</c> if needed.</summary>
+    /// <exception cref="LockHeldException">Another process, or this one, holds it.</exception>
+    public static RunLock Acquire(MirrorRoot root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        Directory.CreateDirectory(root.StateDirectory);
+        var lockFile = root.LockFile;
+        FileStream stream;
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+            }
+
+            stream = new FileStream(lockFile, options);
+        }
+        catch (IOException e) when (e.HResult == EWOULDBLOCK)
+        {
+            throw new LockHeldException(lockFile, ReadHolderWithoutLocking(lockFile));
+        }
+
+        try
+        {
+            var previous = ReadRecord(stream);
+            var holder = RunLockHolder.Current();
+            stream.SetLength(0);
+            stream.Write(JsonSerializer.SerializeToUtf8Bytes(holder, Json));
+            stream.Flush(flushToDisk: true);
+            return new RunLock(stream, holder, previous is null ? null : Describe(previous));
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Empties the record and releases the lock.</summary>
+    public void Dispose()
+    {
+        if (!_stream.CanWrite)
+        {
+            return;
+        }
+
+        try
+        {
+            _stream.SetLength(0);
+            _stream.Flush(flushToDisk: true);
+        }
+        finally
+        {
+            _stream.Dispose();
+        }
+    }
+
+    private static string? ReadRecord(Stream stream)
+    {
+        if (stream.Length == 0)
+        {
+            return null;
+        }
+
+        // A record is a few dozen bytes; cap what a damaged file can make us read.
+        var buffer = new byte[Math.Min(stream.Length, 4096)];
+        stream.ReadExactly(buffer);
+        return Encoding.UTF8.GetString(buffer);
+    }
+
+    private static string Describe(string record) =>
+        TryParse(record) is { } holder ? holder.ToString() : $"an unreadable record '{record.ReplaceLineEndings(" ")}'";
+
+    private static RunLockHolder? TryParse(string record)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<RunLockHolder>(record, Json);
+        }
+        catch (JsonException)
+        {
+            // Torn by a crash while writing, or caught mid-write by a refused reader.
+            return null;
+        }
+    }
+
+    // Every FileStream and File.Read* takes at least a shared flock, which the holder's exclusive one refuses;
+    // a plain open(2) reads past the advisory lock.
+    private static RunLockHolder? ReadHolderWithoutLocking(string lockFile)
+    {
+        var descriptor = LibC.OpenForReading(lockFile);
+        if (descriptor < 0)
+        {
+            return null;
+        }
+
+        using var handle = new SafeFileHandle(descriptor, ownsHandle: true);
+        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+        return ReadRecord(stream) is { } record ? TryParse(record) : null;
+    }
+}
