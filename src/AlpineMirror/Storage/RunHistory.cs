@@ -1,0 +1,82 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace AlpineMirror.Storage;
+
+/// <summary>The append-only record of runs in <c>.alpinemirror/history.jsonl</c>, one JSON object per line.</summary>
+/// <remarks>
+/// An append rewrites the file through <see cref="AtomicFile"/> instead of appending with O_APPEND: invariant 3 allows
+/// no write in place, and a crash then leaves the old history or the new one, never a torn last line that every
+/// later reader would have to guess about. Copying a line per run is cheap for a file that grows by a line a week.
+/// Callers hold the <see cref="RunLock"/>, so two appends never race.
+/// </remarks>
+public sealed class RunHistory(MirrorRoot root)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+        Converters = { new JsonStringEnumConverter<RunAction>(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+    };
+
+    public string Path => root.HistoryFile;
+
+    /// <summary>Adds <paramref name="record"/> as the last line.</summary>
+    /// <exception cref="StorageException">The history could not be rewritten.</exception>
+    public Task AppendAsync(RunRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        Directory.CreateDirectory(root.StateDirectory);
+        var line = JsonSerializer.SerializeToUtf8Bytes(record, Json);
+        return AtomicFile.WriteAsync(Path, async (stream, token) =>
+        {
+            if (File.Exists(Path))
+            {
+                await using var existing = File.OpenRead(Path);
+                await existing.CopyToAsync(stream, token);
+            }
+
+            await stream.WriteAsync(line, token);
+            stream.WriteByte((byte)'\n');
+        }, cancellationToken);
+    }
+
+    /// <summary>Every recorded run, oldest first; empty when nothing was recorded yet.</summary>
+    /// <exception cref="StorageException">A line is not a run record.</exception>
+    public IReadOnlyList<RunRecord> ReadAll()
+    {
+        if (!File.Exists(Path))
+        {
+            return [];
+        }
+
+        var records = new List<RunRecord>();
+        using var reader = new StreamReader(Path, Encoding.UTF8);
+        var number = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            number++;
+            if (line.Length > 0)
+            {
+                records.Add(Parse(line, number));
+            }
+        }
+
+        return records;
+    }
+
+    private RunRecord Parse(string line, int number)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<RunRecord>(line, Json)
+                ?? throw new JsonException("null is not a run record");
+        }
+        catch (JsonException e)
+        {
+            var shown = line.Length > 80 ? line[..80] + "…" : line;
+            throw new StorageException(Path, $"line {number}: expected a run record, got '{shown}': {e.Message}", e);
+        }
+    }
+}
