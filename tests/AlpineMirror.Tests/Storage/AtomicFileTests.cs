@@ -176,8 +176,9 @@ public sealed class AtomicFileTests : IDisposable
         const int size = 1 << 20;
         await File.WriteAllBytesAsync(target, Filled(size, (byte)'a'));
         using var stop = new CancellationTokenSource();
+        using var reading = new ManualResetEventSlim();
         var reads = 0;
-        var reader = Task.Run(() =>
+        var reader = Task.Factory.StartNew(() =>
         {
             while (!stop.IsCancellationRequested)
             {
@@ -185,8 +186,10 @@ public sealed class AtomicFileTests : IDisposable
                 Assert.Equal(size, content.Length);
                 Assert.True(content.AsSpan().IndexOfAnyExcept(content[0]) < 0, "read a mix of two versions");
                 reads++;
+                reading.Set();
             }
-        });
+        }, TaskCreationOptions.LongRunning);
+        reading.Wait(TimeSpan.FromSeconds(30));
 
         // When it is rewritten 100 times, alternating between two contents
         for (var i = 0; i < 100 && !reader.IsCompleted; i++)

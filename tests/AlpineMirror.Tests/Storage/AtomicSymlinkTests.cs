@@ -59,9 +59,10 @@ public sealed class AtomicSymlinkTests : IDisposable
         Snapshot("3.15.5");
         AtomicSymlink.Replace(LatestStable, "3.15.4");
         using var stop = new CancellationTokenSource();
+        using var reading = new ManualResetEventSlim();
         var seen = new HashSet<string>();
         var reads = 0;
-        var reader = Task.Run(() =>
+        var reader = Task.Factory.StartNew(() =>
         {
             var marker = Path.Combine(LatestStable, "marker");
             while (!stop.IsCancellationRequested)
@@ -71,8 +72,10 @@ public sealed class AtomicSymlinkTests : IDisposable
                 seen.Add(target);
                 _ = File.ReadAllText(marker);
                 reads++;
+                reading.Set();
             }
-        });
+        }, TaskCreationOptions.LongRunning);
+        reading.Wait(TimeSpan.FromSeconds(30));
 
         // When the link is switched 1,000 times
         for (var i = 0; i < 1000 && !reader.IsCompleted; i++)

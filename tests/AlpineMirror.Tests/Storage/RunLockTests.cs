@@ -124,7 +124,10 @@ public sealed class RunLockTests : IDisposable
     // .NET takes a shared flock on every file it opens, which the holder's exclusive lock refuses; cat(1) takes none.
     private static string ReadPastTheLock(string lockFile) => ExternalCommand.Require("cat", [lockFile]).OutputText;
 
-    /// <summary>flock(1) holding an exclusive lock on a file while it runs a shell script (the file is $0).</summary>
+    /// <summary>
+    /// flock(1) holding an exclusive lock on a file while it runs a shell script (the file is $0). With --close only
+    /// flock itself holds the lock, so killing it releases the lock at once.
+    /// </summary>
     private sealed class HoldingProcess : IDisposable
     {
         private readonly Process _process;
@@ -137,7 +140,7 @@ public sealed class RunLockTests : IDisposable
         public static HoldingProcess Start(string lockFile, string script)
         {
             var start = new ProcessStartInfo("flock") { RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var argument in new[] { "--exclusive", lockFile, "sh", "-c", script, lockFile })
+            foreach (var argument in new[] { "--exclusive", "--close", lockFile, "sh", "-c", script, lockFile })
             {
                 start.ArgumentList.Add(argument);
             }

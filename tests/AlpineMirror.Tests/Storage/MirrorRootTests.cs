@@ -1,0 +1,89 @@
+using AlpineMirror.Storage;
+
+namespace AlpineMirror.Tests.Storage;
+
+public sealed class MirrorRootTests : IDisposable
+{
+    private readonly TemporaryRoot _root = new();
+
+    public void Dispose() => _root.Dispose();
+
+    private MirrorRoot Root => _root.Root;
+
+    [Fact]
+    public void Should_keep_tool_state_and_staging_under_the_state_folder()
+    {
+        Assert.Equal(Path.Combine(Root.Path, ".alpinemirror", "lock"), Root.LockFile);
+        Assert.Equal(Path.Combine(Root.Path, ".alpinemirror", "history.jsonl"), Root.HistoryFile);
+        Assert.Equal(Path.Combine(Root.Path, ".alpinemirror", "staging", "3.15.5"), Root.StagingPath("3.15.5"));
+        Assert.Equal(Path.Combine(Root.Path, ".alpinemirror", "trash-3.15.5"), Root.TrashPath("3.15.5"));
+        Assert.Equal(Path.Combine(Root.Path, "panoptiscan"), Root.InHouseRepository);
+    }
+
+    [Theory]
+    [InlineData("../3.15.5")]
+    [InlineData("latest-stable")]
+    [InlineData("")]
+    public void Should_refuse_a_staging_name_that_is_not_a_snapshot_name(string name) =>
+        Assert.Throws<ArgumentException>(() => Root.StagingPath(name));
+
+    [Fact]
+    public void Should_find_a_staging_folder_to_resume_and_list_all_of_them()
+    {
+        // Given staging folders of two interrupted runs and a stray file
+        _root.AddStaging("3.15.5.1");
+        _root.AddStaging("3.15.5");
+        File.WriteAllText(Path.Combine(Root.StagingDirectory, "notes.txt"), "not a snapshot");
+
+        // Then each is found by name, a missing one is not, and the list is in release order
+        Assert.Equal(Root.StagingPath("3.15.5"), Root.FindStaging("3.15.5"));
+        Assert.Null(Root.FindStaging("3.15.6"));
+        Assert.Equal(["3.15.5", "3.15.5.1"], Root.StagingSnapshots());
+    }
+
+    [Fact]
+    public void Should_list_nothing_in_a_root_that_does_not_exist_yet()
+    {
+        var root = new MirrorRoot(Path.Combine(Root.Path, "not-yet"));
+
+        Assert.Empty(root.StagingSnapshots());
+        Assert.Empty(root.TrashFolders());
+        Assert.Empty(root.LinkedSnapshots());
+        Assert.Null(root.PreviousSnapshot());
+    }
+
+    [Fact]
+    public void Should_take_the_newest_snapshot_older_than_the_current_one_as_the_rollback_target()
+    {
+        foreach (var name in new[] { "3.15.4", "3.15.5", "3.15.5.1", "3.15.10" })
+        {
+            _root.AddSnapshot(name);
+        }
+
+        Assert.Null(Root.PreviousSnapshot());
+        _root.SetCurrent("3.15.10");
+        Assert.Equal("3.15.5.1", Root.PreviousSnapshot());
+        _root.SetCurrent("3.15.5");
+        Assert.Equal("3.15.4", Root.PreviousSnapshot());
+        _root.SetCurrent("3.15.4");
+        Assert.Null(Root.PreviousSnapshot());
+    }
+
+    [Fact]
+    public void Should_report_the_snapshots_that_links_in_the_root_point_to()
+    {
+        // Given latest-stable and two aliases, a link to something else and a link inside a snapshot
+        foreach (var name in new[] { "3.14.8", "3.15.5", "3.15.6" })
+        {
+            _root.AddSnapshot(name);
+        }
+
+        _root.SetCurrent("3.15.6");
+        File.CreateSymbolicLink(Path.Combine(Root.Path, "v3.14"), "3.14.8");
+        File.CreateSymbolicLink(Path.Combine(Root.Path, "v3.15"), Root.SnapshotPath("3.15.6") + "/");
+        File.CreateSymbolicLink(Path.Combine(Root.Path, "keys"), "/etc/apk/keys");
+        File.CreateSymbolicLink(Path.Combine(Root.SnapshotPath("3.15.5"), "netboot"), "../3.15.5");
+
+        Assert.Equal(["3.14.8", "3.15.6"], Root.LinkedSnapshots().Order());
+    }
+}
