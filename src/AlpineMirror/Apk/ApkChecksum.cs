@@ -8,6 +8,9 @@ public sealed class ApkChecksum
     private const int Sha1Length = 20;
     private const int Sha256Length = 32;
 
+    // Base64 decodes whole 3-byte blocks: a SHA-256 digest needs 33 bytes before its padding is taken off.
+    private const int DecodeBufferLength = Sha256Length + 1;
+
     private readonly byte[] _digest;
 
     private ApkChecksum(HashAlgorithmName algorithm, byte[] digest)
@@ -33,6 +36,25 @@ public sealed class ApkChecksum
     {
         ArgumentNullException.ThrowIfNull(text);
         checksum = null;
+        Span<byte> digest = stackalloc byte[DecodeBufferLength];
+        if (!TryDecode(text, digest, out var length, out var algorithm, out error))
+        {
+            return false;
+        }
+
+        checksum = new ApkChecksum(algorithm, digest[..length].ToArray());
+        return true;
+    }
+
+    /// <summary>Whether <see cref="TryParse"/> accepts <paramref name="text"/>, without keeping the digest: an index names thousands.</summary>
+    internal static bool IsValid(ReadOnlySpan<char> text, out string? error) =>
+        TryDecode(text, stackalloc byte[DecodeBufferLength], out _, out _, out error);
+
+    private static bool TryDecode(
+        ReadOnlySpan<char> text, Span<byte> digest, out int length, out HashAlgorithmName algorithm, out string? error)
+    {
+        length = 0;
+        algorithm = default;
         error = null;
         if (text.Length == 32 && IsHex(text))
         {
@@ -46,21 +68,21 @@ public sealed class ApkChecksum
             return false;
         }
 
-        var body = text.AsSpan(2);
-        var digest = text[0] == 'Q' ? DecodeBase64(body) : DecodeHex(body);
-        var algorithm = digest?.Length switch
+        var body = text[2..];
+        length = text[0] == 'Q' ? DecodeBase64(body, digest) : DecodeHex(body, digest);
+        HashAlgorithmName? found = length switch
         {
             Sha1Length when text[1] == '1' => HashAlgorithmName.SHA1,
             Sha256Length => HashAlgorithmName.SHA256,
-            _ => (HashAlgorithmName?)null,
+            _ => null,
         };
-        if (digest is null || algorithm is null)
+        if (found is null)
         {
             error = $"malformed checksum {QuotedText.Of(text)}: expected Q1 and 28 base64 characters for SHA-1";
             return false;
         }
 
-        checksum = new ApkChecksum(algorithm.Value, digest);
+        algorithm = found.Value;
         return true;
     }
 
@@ -68,11 +90,12 @@ public sealed class ApkChecksum
     public bool Matches(ReadOnlySpan<byte> digest) => CryptographicOperations.FixedTimeEquals(_digest, digest);
 
     // Convert.TryFromBase64Chars skips white space; the alphabet and padding are checked here so only canonical text passes.
-    private static byte[]? DecodeBase64(ReadOnlySpan<char> text)
+    // Returns the digest length, or -1 when the text is not the base64 of a SHA-1 or SHA-256 digest.
+    private static int DecodeBase64(ReadOnlySpan<char> text, Span<byte> digest)
     {
         if (text.Length % 4 != 0)
         {
-            return null;
+            return -1;
         }
 
         var padding = text.EndsWith("==") ? 2 : text.EndsWith("=") ? 1 : 0;
@@ -80,16 +103,29 @@ public sealed class ApkChecksum
         {
             if (!(char.IsAsciiLetterOrDigit(c) || c is '+' or '/'))
             {
-                return null;
+                return -1;
             }
         }
 
-        var buffer = new byte[text.Length / 4 * 3];
-        return Convert.TryFromBase64Chars(text, buffer, out var written) ? buffer[..written] : null;
+        // Only a digest length can be accepted, so longer text is refused before it is decoded.
+        var blocksLength = text.Length / 4 * 3;
+        if (blocksLength - padding is not (Sha1Length or Sha256Length))
+        {
+            return -1;
+        }
+
+        return Convert.TryFromBase64Chars(text, digest[..blocksLength], out var written) ? written : -1;
     }
 
-    private static byte[]? DecodeHex(ReadOnlySpan<char> text) =>
-        text.Length % 2 == 0 && IsHex(text) ? Convert.FromHexString(text) : null;
+    private static int DecodeHex(ReadOnlySpan<char> text, Span<byte> digest)
+    {
+        if (text.Length / 2 is not (Sha1Length or Sha256Length) || text.Length % 2 != 0 || !IsHex(text))
+        {
+            return -1;
+        }
+
+        return Convert.FromHexString(text, digest, out _, out var written) == System.Buffers.OperationStatus.Done ? written : -1;
+    }
 
     private static bool IsHex(ReadOnlySpan<char> text) => !text.ContainsAnyExcept("0123456789abcdefABCDEF");
 }

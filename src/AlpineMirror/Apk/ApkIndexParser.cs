@@ -32,26 +32,15 @@ public static class ApkIndexParser
     private static IEnumerable<ApkIndexEntry> ReadRecords(TextReader reader, string source)
     {
         var record = new RecordBuilder(source);
+        var lines = new LineReader(reader);
         var lineNumber = 0;
-        while (reader.ReadLine() is { } line)
+        while (lines.MoveNext())
         {
             lineNumber++;
-            if (line.Length == 0)
+            if (record.AddLine(lines.Current, lineNumber))
             {
-                if (record.HasFields)
-                {
-                    yield return record.Build();
-                }
-
-                continue;
+                yield return record.Build();
             }
-
-            if (line.Length < 2 || line[1] != ':')
-            {
-                throw new ApkFormatException(source, $"line {lineNumber}: expected \"<field>:<value>\", got {QuotedText.Of(line)}");
-            }
-
-            record.Add(line[0], line.AsSpan(2), lineNumber);
         }
 
         if (record.HasFields)
@@ -60,12 +49,111 @@ public static class ApkIndexParser
         }
     }
 
+    /// <summary>
+    /// Splits text into lines where <see cref="TextReader.ReadLine"/> would (LF, CR or CRLF) without a string per line:
+    /// an index has about 90,000 lines and keeps only some of their values.
+    /// </summary>
+    private sealed class LineReader(TextReader reader)
+    {
+        // Alpine's longest lines are under 8,000 characters; a longer one grows the buffer.
+        private const int InitialLength = 16 * 1024;
+
+        private char[] _buffer = new char[InitialLength];
+        private int _start;
+        private int _end;
+        private int _lineStart;
+        private int _lineLength;
+        private bool _afterCarriageReturn;
+        private bool _endOfText;
+
+        /// <summary>The current line without its terminator; valid until the next <see cref="MoveNext"/>.</summary>
+        public ReadOnlySpan<char> Current => _buffer.AsSpan(_lineStart, _lineLength);
+
+        public bool MoveNext()
+        {
+            // Characters after _start already searched for a line end, so a long line is not searched again per read.
+            var searched = 0;
+            while (true)
+            {
+                // A CR may be the first half of a CRLF whose LF arrives with the next read.
+                if (_afterCarriageReturn && _start < _end)
+                {
+                    _afterCarriageReturn = false;
+                    if (_buffer[_start] == '\n')
+                    {
+                        _start++;
+                    }
+                }
+
+                var lineEnd = _buffer.AsSpan(_start + searched, _end - _start - searched).IndexOfAny('\r', '\n');
+                if (lineEnd >= 0)
+                {
+                    lineEnd += _start + searched;
+                    SetLine(lineEnd);
+                    _afterCarriageReturn = _buffer[lineEnd] == '\r';
+                    _start = lineEnd + 1;
+                    return true;
+                }
+
+                searched = _end - _start;
+                if (_endOfText)
+                {
+                    // Like ReadLine, unterminated text at the end is a last line; nothing at all is the end.
+                    if (_start == _end)
+                    {
+                        return false;
+                    }
+
+                    SetLine(_end);
+                    _start = _end;
+                    return true;
+                }
+
+                Fill();
+            }
+        }
+
+        private void SetLine(int end)
+        {
+            _lineStart = _start;
+            _lineLength = end - _start;
+        }
+
+        private void Fill()
+        {
+            // The unfinished line moves to the front; the buffer only grows for a line longer than itself.
+            var pending = _end - _start;
+            if (pending == _buffer.Length)
+            {
+                Array.Resize(ref _buffer, _buffer.Length * 2);
+            }
+            else if (_start > 0)
+            {
+                _buffer.AsSpan(_start, pending).CopyTo(_buffer);
+            }
+
+            _start = 0;
+            _end = pending;
+            var read = reader.Read(_buffer, _end, _buffer.Length - _end);
+            if (read == 0)
+            {
+                _endOfText = true;
+            }
+
+            _end += read;
+        }
+    }
+
     /// <summary>Collects the fields of one record; reused for every record of an index.</summary>
     private sealed class RecordBuilder
     {
-        // Arch, licence, maintainer, origin and dependency names repeat across thousands of records.
-        private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _stringsBySpan;
+        // Arch, licence, maintainer, origin, URL, commit, version and dependency names repeat across records, mostly
+        // among the neighbouring subpackages of one origin, so repeats share one string. The pool is cleared when
+        // full instead of growing: at 4,096 strings its arrays stay below the large object heap, whose churn would
+        // cost a full collection per index or two; the next occurrence of a value simply enters it again.
+        private const int PoolCapacity = 4096;
+        private readonly HashSet<string> _pool = new(PoolCapacity, StringComparer.Ordinal);
+        private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _poolBySpan;
         private readonly List<string> _atoms = [];
 
         private int _startLine;
@@ -92,12 +180,30 @@ public static class ApkIndexParser
         public RecordBuilder(string source)
         {
             _source = source;
-            _stringsBySpan = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+            _poolBySpan = _pool.GetAlternateLookup<ReadOnlySpan<char>>();
         }
 
         public bool HasFields => _startLine != 0;
 
-        public void Add(char field, ReadOnlySpan<char> value, int lineNumber)
+        /// <summary>Takes one line of text; true when it is the blank line that ends a record with fields.</summary>
+        public bool AddLine(ReadOnlySpan<char> line, int lineNumber)
+        {
+            if (line.IsEmpty)
+            {
+                return HasFields;
+            }
+
+            if (line.Length < 2 || line[1] != ':')
+            {
+                throw Error(lineNumber, $"expected \"<field>:<value>\", got {QuotedText.Of(line)}");
+            }
+
+            Add(line[0], line[2..], lineNumber);
+            return false;
+        }
+
+        // Values are checked on the line's span and copied into strings only once they are known to be kept.
+        private void Add(char field, ReadOnlySpan<char> value, int lineNumber)
         {
             if (_startLine == 0)
             {
@@ -107,24 +213,27 @@ public static class ApkIndexParser
             switch (field)
             {
                 case 'C':
-                    _checksum = Single(_checksum, field, value, lineNumber);
-                    if (!ApkChecksum.TryParse(_checksum, out _, out var error))
+                    RequireFirst(_checksum, field, lineNumber);
+                    if (!ApkChecksum.IsValid(value, out var error))
                     {
                         throw Error(lineNumber, $"C: {error}");
                     }
 
+                    _checksum = value.ToString();
                     break;
                 case 'P':
-                    _name = Single(_name, field, value, lineNumber);
-                    RequireSafeName(field, _name, lineNumber);
+                    RequireFirst(_name, field, lineNumber);
+                    RequireSafeName(field, value, lineNumber);
+                    _name = value.ToString();
                     break;
                 case 'V':
-                    _version = Single(_version, field, value, lineNumber);
-                    RequireSafeVersion(_version, lineNumber);
+                    RequireFirst(_version, field, lineNumber);
+                    RequireSafeVersion(value, lineNumber);
+                    _version = Intern(value);
                     break;
                 case 'A':
+                    RequireSafeName(field, value, lineNumber);
                     _arch = Intern(value);
-                    RequireSafeName(field, _arch, lineNumber);
                     break;
                 case 'S':
                     if (_size is not null)
@@ -141,7 +250,7 @@ public static class ApkIndexParser
                     _description = value.ToString();
                     break;
                 case 'U':
-                    _url = value.ToString();
+                    _url = Intern(value);
                     break;
                 case 'L':
                     _license = Intern(value);
@@ -156,7 +265,7 @@ public static class ApkIndexParser
                     _buildTime = Number(field, value, lineNumber);
                     break;
                 case 'c':
-                    _commit = value.ToString();
+                    _commit = Intern(value);
                     break;
                 case 'k':
                     _providerPriority = int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var priority)
@@ -164,13 +273,14 @@ public static class ApkIndexParser
                         : throw Error(lineNumber, $"k: expected an integer, got {QuotedText.Of(value)}");
                     break;
                 case 'D':
-                    _depends = Atoms(value);
+                    _depends = Atoms(value, intern: true);
                     break;
                 case 'p':
-                    _provides = Atoms(value);
+                    // Provided names carry their package's version, so they hardly repeat and are not pooled.
+                    _provides = Atoms(value, intern: false);
                     break;
                 case 'i':
-                    _installIf = Atoms(value);
+                    _installIf = Atoms(value, intern: true);
                     break;
                 default:
                     // Other lower-case fields are optional by apk's rules. An unknown upper-case field makes apk
@@ -221,27 +331,32 @@ public static class ApkIndexParser
             _depends = _provides = _installIf = [];
         }
 
-        private string Single(string? current, char field, ReadOnlySpan<char> value, int lineNumber) =>
-            current is null ? value.ToString() : throw Error(lineNumber, $"{field}: appears twice in one record");
+        private void RequireFirst(string? current, char field, int lineNumber)
+        {
+            if (current is not null)
+            {
+                throw Error(lineNumber, $"{field}: appears twice in one record");
+            }
+        }
 
-        private void RequireSafeName(char field, string value, int lineNumber)
+        private void RequireSafeName(char field, ReadOnlySpan<char> value, int lineNumber)
         {
             // Names become file names and URL segments: "P-V.apk" under "<arch>/".
             if (value.Length == 0
                 || !char.IsAsciiLetterOrDigit(value[0])
-                || value.AsSpan().ContainsAnyExcept(NameCharacters)
+                || value.ContainsAnyExcept(NameCharacters)
                 || value.Contains("..", StringComparison.Ordinal))
             {
                 throw Error(lineNumber, $"{field}: {QuotedText.Of(value)} is not a safe name (expected [a-zA-Z0-9][a-zA-Z0-9.+_-]*)");
             }
         }
 
-        private void RequireSafeVersion(string value, int lineNumber)
+        private void RequireSafeVersion(ReadOnlySpan<char> value, int lineNumber)
         {
             // Only safety is checked, not ApkVersion.IsValid: real Alpine indexes list versions apk's grammar
             // calls invalid (v3.16 main has "0.99f7-r0"), and apk installs them all the same.
             if (value.Length == 0
-                || value.AsSpan().ContainsAnyExcept(VersionCharacters)
+                || value.ContainsAnyExcept(VersionCharacters)
                 || value.Contains("..", StringComparison.Ordinal))
             {
                 throw Error(lineNumber, $"V: {QuotedText.Of(value)} is not a safe version (expected characters [0-9A-Za-z._~+-], no \"..\")");
@@ -253,14 +368,14 @@ public static class ApkIndexParser
                 ? number
                 : throw Error(lineNumber, $"{field}: expected a non-negative integer, got {QuotedText.Of(value)}");
 
-        private string[] Atoms(ReadOnlySpan<char> value)
+        private string[] Atoms(ReadOnlySpan<char> value, bool intern)
         {
             _atoms.Clear();
             foreach (var range in value.Split(' '))
             {
                 if (range.Start.Value != range.End.Value)
                 {
-                    _atoms.Add(Intern(value[range]));
+                    _atoms.Add(intern ? Intern(value[range]) : value[range].ToString());
                 }
             }
 
@@ -269,12 +384,18 @@ public static class ApkIndexParser
 
         private string Intern(ReadOnlySpan<char> value)
         {
-            if (!_stringsBySpan.TryGetValue(value, out var text))
+            if (_poolBySpan.TryGetValue(value, out var text))
             {
-                text = value.ToString();
-                _strings.Add(text, text);
+                return text;
             }
 
+            if (_pool.Count == PoolCapacity)
+            {
+                _pool.Clear();
+            }
+
+            text = value.ToString();
+            _pool.Add(text);
             return text;
         }
 
