@@ -12,6 +12,9 @@ public static class ApkIndexReader
     private const int MaxIndexLength = 64 * 1024 * 1024;
     private const int MaxSignatureSegmentLength = 1024 * 1024;
     private const int MaxDescriptionLength = 4096;
+    // Bytes decoded per read; the char buffer StreamReader sizes from it stays below the 85,000-byte large object
+    // threshold, so reading an index does not churn the large object heap.
+    private const int TextBufferLength = 16 * 1024;
     private const string IndexEntryName = "APKINDEX";
     private const string DescriptionEntryName = "DESCRIPTION";
 
@@ -113,7 +116,7 @@ public static class ApkIndexReader
                         entries = [];
                         break;
                     case IndexEntryName:
-                        using (var text = new StreamReader(entry.DataStream, Encoding.UTF8, false, 65536, leaveOpen: true))
+                        using (var text = new StreamReader(entry.DataStream, Encoding.UTF8, false, TextBufferLength, leaveOpen: true))
                         {
                             entries = [.. ApkIndexParser.Parse(text, $"{source}/{IndexEntryName}")];
                         }
