@@ -78,8 +78,7 @@ public static partial class AtomicFile
             await using (stream)
             {
                 await write(stream, cancellationToken);
-                await stream.FlushAsync(cancellationToken);
-                Flush(stream, target);
+                await FlushAsync(stream, target, cancellationToken);
             }
 
             // A cancelled run must not publish a file it was told to abandon, even a complete one.
@@ -187,10 +186,12 @@ public static partial class AtomicFile
         }
     }
 
-    private static void Flush(FileStream stream, string target)
+    private static async Task FlushAsync(FileStream stream, string target, CancellationToken cancellationToken)
     {
         try
         {
+            // Buffered bytes first (where a full disk shows up), then fsync: the rename must not outrun the data.
+            await stream.FlushAsync(cancellationToken);
             stream.Flush(flushToDisk: true);
         }
         catch (IOException e)
