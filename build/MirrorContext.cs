@@ -1,15 +1,19 @@
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Configuration;
+using AlpineMirror.Mirroring;
 using AlpineMirror.Planning;
+using AlpineMirror.Storage;
 using AlpineMirror.Upstream;
 using Cake.Core;
+using Cake.Core.Diagnostics;
 
 namespace AlpineMirror.Build;
 
-/// <summary>The typed context every task shares: the operator's options, parsed once, and the plan once made.</summary>
-public sealed class MirrorContext : FrostingContext
+/// <summary>The typed context every task shares: the operator's options, parsed once, and what each step produced.</summary>
+public sealed class MirrorContext : FrostingContext, IDisposable
 {
     private static readonly string[] HostSwitches = ["target", "verbosity", "exclusive", "dryrun", "help"];
+    private RunLock? _lock;
 
     public MirrorContext(ICakeContext context)
         : base(context)
@@ -21,14 +25,46 @@ public sealed class MirrorContext : FrostingContext
         Options = MirrorOptionsLoader.Load(commandLine, environment, HostSwitches);
     }
 
-    public MirrorOptions Options { get; set; }
+    public MirrorOptions Options { get; }
+
+    public MirrorRoot Root => new(Options.RequireRoot());
+
+    public UpstreamLayout Layout => new(Options.Upstream, Options.RequireBranch());
 
     /// <summary>Set by the Plan task; the tasks after it execute exactly this plan.</summary>
     public MirrorPlan? Plan { get; set; }
 
+    public MirrorResult? Mirrored { get; set; }
+    public VerificationReport? Verified { get; set; }
+    public SnapshotSwitch? Published { get; set; }
+
     /// <summary>Cancelled on Ctrl+C or SIGTERM, so downloads stop and temporaries are cleaned up.</summary>
     public CancellationToken Cancellation => ShutdownSignal.Token;
 
-    public UpstreamClient CreateUpstreamClient() =>
-        new(new UpstreamClientOptions { Retries = Options.Retries, Timeout = Options.Timeout });
+    public MirrorPlan RequirePlan() =>
+        Plan ?? throw new InvalidOperationException("no plan: run this target with its dependencies (without --exclusive)");
+
+    /// <summary>Where the plan's snapshot is built before it is published.</summary>
+    public string StagingPath => Root.StagingPath(RequirePlan().Snapshot);
+
+    public UpstreamClientOptions ClientOptions => new() { Retries = Options.Retries, Timeout = Options.Timeout };
+
+    public UpstreamClient CreateUpstreamClient() => new(ClientOptions);
+
+    /// <summary>Takes the root's run lock for the rest of the run (invariant 4); a second call keeps the first lock.</summary>
+    public void EnsureLocked()
+    {
+        if (_lock is not null)
+        {
+            return;
+        }
+
+        _lock = RunLock.Acquire(Root);
+        if (_lock.TakenOverFrom is { } stale)
+        {
+            Log.Warning("Took over the lock of a run that is gone: {0}", stale);
+        }
+    }
+
+    public void Dispose() => _lock?.Dispose();
 }

@@ -1,6 +1,8 @@
 using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Configuration;
+using AlpineMirror.Mirroring;
+using AlpineMirror.Storage;
 using AlpineMirror.Upstream;
 
 namespace AlpineMirror.Build;
@@ -10,12 +12,17 @@ public static class MirrorExitCodes
 {
     public const int Verification = 3;
     public const int Network = 4;
+    public const int Locked = 5;
+    public const int WipeGuard = 6;
 
     public static int For(Exception exception) => exception switch
     {
         ConfigurationException => ExitCodes.Usage,
-        SignatureException or ChecksumMismatchException or ApkFormatException or ReleaseFormatException => Verification,
+        SignatureException or ChecksumMismatchException or ApkFormatException or ReleaseFormatException
+            or VerificationException => Verification,
         UpstreamException => Network,
+        LockHeldException => Locked,
+        WipeGuardException => WipeGuard,
         _ => ExitCodes.Failure,
     };
 }

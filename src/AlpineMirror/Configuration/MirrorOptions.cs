@@ -22,6 +22,16 @@ public sealed record MirrorOptions
     public int Retries { get; init; } = 4;
     /// <summary>How long one attempt may wait for an answer.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Downloads at once.</summary>
+    public int Parallel { get; init; } = 8;
+    /// <summary>The wipe guard: the largest share of the previous snapshot's packages an update may drop.</summary>
+    public double MaxRemovedShare { get; init; } = 0.10;
+    /// <summary>Publish even when the wipe guard trips.</summary>
+    public bool Force { get; init; }
+    /// <summary>Rollback target; the previous snapshot when not given.</summary>
+    public string? To { get; init; }
+    /// <summary>How many published snapshots Prune keeps.</summary>
+    public int? Keep { get; init; }
     /// <summary>Where to write the JSON report, besides the console.</summary>
     public string? Report { get; init; }
 

@@ -14,7 +14,7 @@ public static partial class MirrorOptionsLoader
     public const string EnvironmentPrefix = "ALPINEMIRROR_";
 
     private static readonly string[] OptionNames =
-        ["root", "upstream", "branch", "repos", "arch", "keys", "version", "releases", "retries", "timeout", "report"];
+        ["root", "upstream", "branch", "repos", "arch", "keys", "version", "releases", "retries", "timeout", "parallel", "max-removed", "force", "to", "keep", "report"];
 
     /// <param name="commandLine">Options given on the command line, by name without dashes.</param>
     /// <param name="environment">The process environment.</param>
@@ -62,6 +62,11 @@ public static partial class MirrorOptionsLoader
             Releases = Resolve("releases") is { } releases ? ParseBool(releases) : defaults.Releases,
             Retries = Resolve("retries") is { } retries ? ParseCount(retries, 0, 20) : defaults.Retries,
             Timeout = Resolve("timeout") is { } timeout ? TimeSpan.FromSeconds(ParseCount(timeout, 1, 3600)) : defaults.Timeout,
+            Parallel = Resolve("parallel") is { } parallel ? ParseCount(parallel, 1, 64) : defaults.Parallel,
+            MaxRemovedShare = Resolve("max-removed") is { } maxRemoved ? ParsePercent(maxRemoved) : defaults.MaxRemovedShare,
+            Force = Resolve("force") is { } force ? ParseBool(force) : defaults.Force,
+            To = Resolve("to") is { } to ? ParseSnapshotName(to) : null,
+            Keep = Resolve("keep") is { } keep ? ParseCount(keep, 1, 1000) : null,
             Report = Resolve("report") is { } report ? ParsePath(report) : null,
         };
     }
@@ -146,6 +151,12 @@ public static partial class MirrorOptionsLoader
         int.TryParse(option.Value, out var value) && value >= min && value <= max
             ? value
             : throw option.Invalid($"a whole number from {min} to {max}");
+
+    private static double ParsePercent(OptionValue option) =>
+        double.TryParse(option.Value.TrimEnd('%'), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var percent)
+        && percent is >= 0 and <= 100
+            ? percent / 100
+            : throw option.Invalid("a percentage from 0 to 100, like 10 or 10%");
 
     private static bool ParseBool(OptionValue option) =>
         bool.TryParse(option.Value, out var value) ? value : throw option.Invalid("true or false");

@@ -78,7 +78,29 @@ public sealed class MirrorOptionsLoaderTests : IDisposable
         Assert.Equal(["main", "community", "testing"], options.Repos);
     }
 
+    [Fact]
+    public void Should_read_the_update_options()
+    {
+        var options = Load(commandLine: new()
+        {
+            ["parallel"] = "16", ["max-removed"] = "25%", ["force"] = "true", ["to"] = "3.15.4", ["keep"] = "3",
+            ["retries"] = "2", ["timeout"] = "90",
+        });
+
+        Assert.Equal(16, options.Parallel);
+        Assert.Equal(0.25, options.MaxRemovedShare);
+        Assert.True(options.Force);
+        Assert.Equal("3.15.4", options.To);
+        Assert.Equal(3, options.Keep);
+        Assert.Equal(2, options.Retries);
+        Assert.Equal(TimeSpan.FromSeconds(90), options.Timeout);
+        Assert.Equal(0.05, Load(environment: new() { ["ALPINEMIRROR_MAX_REMOVED"] = "5" }).MaxRemovedShare);
+    }
+
     [Theory]
+    [InlineData("max-removed", "120", "--max-removed: expected a percentage from 0 to 100, like 10 or 10%, got '120'")]
+    [InlineData("parallel", "0", "--parallel: expected a whole number from 1 to 64, got '0'")]
+    [InlineData("keep", "none", "--keep: expected a whole number from 1 to 1000, got 'none'")]
     [InlineData("branch", "3.15", "--branch: expected a branch like v3.15 or edge, got '3.15'")]
     [InlineData("upstream", "ftp://example/alpine", "--upstream: expected an http:// or https:// URL, got 'ftp://example/alpine'")]
     [InlineData("arch", "x86_64,../etc", "--arch: expected a comma-separated list of names made of a-z, 0-9 and _, got 'x86_64,../etc'")]

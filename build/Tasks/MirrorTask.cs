@@ -1,0 +1,38 @@
+using AlpineMirror.Build.Hosting;
+using AlpineMirror.Build.Printing;
+using AlpineMirror.Mirroring;
+using Cake.Core.Diagnostics;
+using Spectre.Console;
+
+namespace AlpineMirror.Build.Tasks;
+
+[TaskName(nameof(Mirror))]
+[TaskDescription("Download what the plan needs into staging, each file verified while it streams; indexes last")]
+[IsDependentOn(typeof(Snapshot))]
+public sealed class Mirror : AsyncFrostingTask<MirrorContext>
+{
+    public override bool ShouldRun(MirrorContext context) => context.Plan is not { HasChanges: false };
+
+    public override async Task RunAsync(MirrorContext context)
+    {
+        using var client = context.CreateUpstreamClient();
+        var executor = new MirrorExecutor(client, context.ClientOptions);
+        context.Mirrored = await MirrorProgressPrinter.RunAsync(AnsiConsole.Console, progress => executor.ExecuteAsync(
+            context.RequirePlan(),
+            context.Layout,
+            context.StagingPath,
+            new MirrorSettings { Parallel = context.Options.Parallel },
+            progress,
+            context.Cancellation));
+        var result = context.Mirrored;
+        context.Log.Information(
+            "Mirrored in {0:0.0} s: {1} files downloaded ({2}), {3} reused, {4} removed, {5} resumed, {6} retried",
+            result.Duration.TotalSeconds,
+            result.Downloaded,
+            PlanPrinter.Bytes(result.BytesDownloaded),
+            result.Reused,
+            result.Removed,
+            result.Resumed,
+            result.Retried);
+    }
+}

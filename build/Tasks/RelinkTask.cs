@@ -1,0 +1,36 @@
+using AlpineMirror.Build.Hosting;
+using AlpineMirror.Storage;
+using Cake.Core.Diagnostics;
+
+namespace AlpineMirror.Build.Tasks;
+
+[TaskName(nameof(Relink))]
+[TaskDescription("Publish staging as [ALPINE]/<name> and switch latest-stable and v<branch> to it, each by one rename(2)")]
+[IsDependentOn(typeof(Verify))]
+public sealed class Relink : AsyncFrostingTask<MirrorContext>
+{
+    public override bool ShouldRun(MirrorContext context) => context.Plan is not { HasChanges: false };
+
+    public override async Task RunAsync(MirrorContext context)
+    {
+        var plan = context.RequirePlan();
+        var root = context.Root;
+        context.Published = SnapshotPublisher.Publish(root, context.StagingPath, plan.Snapshot, plan.Branch);
+        await new RunHistory(root).AppendAsync(
+            new RunRecord(
+                plan.Snapshot,
+                context.Published.From,
+                DateTimeOffset.UtcNow,
+                plan.Repositories.Sum(r => r.Added.Count),
+                plan.Repositories.Sum(r => r.Updated.Count),
+                plan.Repositories.Sum(r => r.Removed.Count),
+                context.Mirrored?.BytesDownloaded ?? 0,
+                RunAction.Update),
+            context.Cancellation);
+        context.Log.Information(
+            "Published {0}: latest-stable and {1} now point to it (previous: {2})",
+            plan.Snapshot,
+            context.Published.BranchLink,
+            context.Published.From ?? "none");
+    }
+}
