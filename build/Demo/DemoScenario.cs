@@ -2,6 +2,7 @@ using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Demo;
 using Cake.Core.Diagnostics;
+using AlpineMirror.Build.Printing;
 using Spectre.Console;
 
 namespace AlpineMirror.Build.Demo;
@@ -39,8 +40,17 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
         await server.StartAsync(cancellationToken);
         console.MarkupLine($"Demo upstream {first.Branch} release [bold]{first.Version}[/] served at {server.BaseUri}");
 
-        await RunTargetAsync("Plan", server, "plan-" + first.Version);
+        await RunTargetAsync("Update", server, "update-" + first.Version);
 
+        server.Root = UpstreamRoot(second);
+        console.WriteLine();
+        console.MarkupLine($"Upstream moved on to point release [bold]{second.Version}[/]: new kernels, Xen and OpenSSL.");
+        await RunTargetAsync("Plan", server, "plan-" + second.Version);
+        await RunTargetAsync("Update", server, "update-" + second.Version);
+        await RunTargetAsync("Rollback", server, "rollback");
+
+        console.WriteLine();
+        console.Write(MirrorTree.Render(MirrorRoot));
         console.WriteLine();
         console.MarkupLine($"Demo workspace: {Markup.Escape(workspace)}");
         console.MarkupLine($"  mirror root  {Markup.Escape(MirrorRoot)}");

@@ -18,16 +18,23 @@ public sealed class DemoScenarioTests : IDisposable
     }
 
     [Fact]
-    public async Task Should_plan_the_first_demo_release_on_an_empty_root()
+    public async Task Should_publish_both_releases_then_roll_back_to_the_first()
     {
         var output = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
 
         await new DemoScenario(_workspace, Verbosity.Quiet, console).RunAsync(CancellationToken.None);
 
-        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_workspace, "reports", "plan-3.15.4.json")));
-        Assert.Equal("3.15.4", report.RootElement.GetProperty("snapshot").GetString());
-        Assert.Equal(34, report.RootElement.GetProperty("totals").GetProperty("packagesToFetch").GetInt32());
-        Assert.Contains("mirror root", output.ToString());
+        var root = Path.Combine(_workspace, "alpine");
+        using var first = JsonDocument.Parse(File.ReadAllText(Path.Combine(_workspace, "reports", "plan-3.15.4.json")));
+        Assert.Equal(34, first.RootElement.GetProperty("totals").GetProperty("packagesToFetch").GetInt32());
+        using var second = JsonDocument.Parse(File.ReadAllText(Path.Combine(_workspace, "reports", "plan-3.15.5.json")));
+        Assert.Equal("3.15.4", second.RootElement.GetProperty("previousSnapshot").GetString());
+        Assert.Equal(8, second.RootElement.GetProperty("totals").GetProperty("packagesToFetch").GetInt32());
+        Assert.True(Directory.Exists(Path.Combine(root, "3.15.5", "main", "x86_64")));
+        Assert.Equal("3.15.4", new FileInfo(Path.Combine(root, "latest-stable")).LinkTarget);
+        Assert.Equal("3.15.4", new FileInfo(Path.Combine(root, "v3.15")).LinkTarget);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(root, ".alpinemirror", "history.jsonl")).Length);
+        Assert.Contains("latest-stable -> 3.15.4", output.ToString());
     }
 }
