@@ -26,7 +26,7 @@ public sealed class DemoScenarioTests : IDisposable
         await new DemoScenario(_workspace, Verbosity.Quiet, console).RunAsync(CancellationToken.None);
 
         var root = Path.Combine(_workspace, "alpine");
-        using var first = JsonDocument.Parse(File.ReadAllText(Path.Combine(_workspace, "reports", "plan-3.15.4.json")));
+        using var first = JsonDocument.Parse(File.ReadAllText(Path.Combine(_workspace, "reports", "update-3.15.4.json")));
         Assert.Equal(34, first.RootElement.GetProperty("totals").GetProperty("packagesToFetch").GetInt32());
         using var second = JsonDocument.Parse(File.ReadAllText(Path.Combine(_workspace, "reports", "plan-3.15.5.json")));
         Assert.Equal("3.15.4", second.RootElement.GetProperty("previousSnapshot").GetString());
