@@ -26,6 +26,9 @@ public sealed record IndexDiff(
             }
         }
 
+        // The after side is looked up by a file name spelled into a reused buffer, not a string per package.
+        var filesBySpan = beforeByFile.GetAlternateLookup<ReadOnlySpan<char>>();
+        var fileName = new char[256];
         var added = new List<ApkIndexEntry>();
         var updated = new List<PackageUpdate>();
         var unchanged = new List<ApkIndexEntry>();
@@ -33,13 +36,16 @@ public sealed record IndexDiff(
         foreach (var entry in after)
         {
             afterNames.Add(entry.Name);
-            if (beforeByFile.TryGetValue(entry.FileName, out var same) && same.Checksum == entry.Checksum)
+            if (filesBySpan.TryGetValue(SpellFileName(entry, ref fileName), out var sameFile))
             {
-                unchanged.Add(entry);
-            }
-            else if (beforeByFile.TryGetValue(entry.FileName, out var rebuilt))
-            {
-                updated.Add(new PackageUpdate(rebuilt, entry));
+                if (sameFile.Checksum == entry.Checksum)
+                {
+                    unchanged.Add(entry);
+                }
+                else
+                {
+                    updated.Add(new PackageUpdate(sameFile, entry));
+                }
             }
             else if (beforeByName.TryGetValue(entry.Name, out var older))
             {
@@ -53,5 +59,23 @@ public sealed record IndexDiff(
 
         var removed = before.Where(e => !afterNames.Contains(e.Name)).ToList();
         return new IndexDiff(added, updated, removed, unchanged);
+    }
+
+    // The same characters as ApkIndexEntry.FileName ("P-V.apk"), written into buffer, which grows for long names.
+    private static ReadOnlySpan<char> SpellFileName(ApkIndexEntry entry, ref char[] buffer)
+    {
+        const string Extension = ".apk";
+        var length = entry.Name.Length + 1 + entry.Version.Length + Extension.Length;
+        if (buffer.Length < length)
+        {
+            buffer = new char[length];
+        }
+
+        var file = buffer.AsSpan(0, length);
+        entry.Name.CopyTo(file);
+        file[entry.Name.Length] = '-';
+        entry.Version.CopyTo(file[(entry.Name.Length + 1)..]);
+        Extension.CopyTo(file[^Extension.Length..]);
+        return file;
     }
 }
