@@ -21,7 +21,7 @@ public sealed class DemoScenarioTests : IDisposable
     public async Task Should_publish_both_releases_then_roll_back_to_the_first()
     {
         var output = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output), Ansi = AnsiSupport.No });
 
         await new DemoScenario(_workspace, Verbosity.Quiet, console).RunAsync(CancellationToken.None);
 
