@@ -149,8 +149,8 @@ public static class ApkIndexParser
     {
         // Arch, licence, maintainer, origin, URL, commit, version and dependency names repeat across records, mostly
         // among the neighbouring subpackages of one origin, so repeats share one string. The pool is cleared when
-        // full instead of growing: at 4,096 strings its arrays stay below the large object heap, whose churn would
-        // cost a full collection per index or two; the next occurrence of a value simply enters it again.
+        // full instead of growing: at 4,096 strings its arrays stay below the large object heap, which only a full
+        // (gen2) collection reclaims; a value seen again after a clear simply enters the pool again.
         private const int PoolCapacity = 4096;
         private readonly HashSet<string> _pool = new(PoolCapacity, StringComparer.Ordinal);
         private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _poolBySpan;
