@@ -72,7 +72,7 @@ public sealed record DeployVariables
             Version = plan.Snapshot,
             PreviousVersion = plan.PreviousSnapshot,
             Branch = plan.Branch,
-            Root = Path.GetFullPath(root),
+            Root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)),
             Arch = arch,
             Kernels = plan.Kernels.Where(k => k.Arch == arch).ToList(),
         };
@@ -110,7 +110,7 @@ public sealed record DeployVariables
             Version = snapshot,
             PreviousVersion = previous,
             Branch = branch ?? $"v{version.Major}.{version.Minor}",
-            Root = root.Path,
+            Root = Path.TrimEndingDirectorySeparator(root.Path),
             Arch = arch,
             Kernels = KernelChange.BootPackages
                 .Where(package => before.ContainsKey(package) || after.ContainsKey(package))
