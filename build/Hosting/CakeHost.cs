@@ -18,10 +18,37 @@ public sealed class CakeHost
     private Func<ICakeContext, ICakeContext> _createContext = context => context;
     private Func<Exception, int> _exitCodeFor = _ => ExitCodes.Failure;
     private TextWriter _errorOutput = Console.Error;
+    private Action<CakeEngine, ICakeContext> _registerLifetimes = (_, _) => { };
 
     public CakeHost UseContext<TContext>() where TContext : ICakeContext
     {
         _createContext = context => (TContext)Activator.CreateInstance(typeof(TContext), context)!;
+        return this;
+    }
+
+    public CakeHost UseLifetime<TLifetime, TContext>()
+        where TLifetime : FrostingLifetime<TContext>, new()
+        where TContext : ICakeContext
+    {
+        var lifetime = new TLifetime();
+        _registerLifetimes += (engine, context) =>
+        {
+            engine.RegisterSetupAction(info => lifetime.Setup((TContext)context, info));
+            engine.RegisterTeardownAction(info => lifetime.Teardown((TContext)context, info));
+        };
+        return this;
+    }
+
+    public CakeHost UseTaskLifetime<TLifetime, TContext>()
+        where TLifetime : FrostingTaskLifetime<TContext>, new()
+        where TContext : ICakeContext
+    {
+        var lifetime = new TLifetime();
+        _registerLifetimes += (engine, context) =>
+        {
+            engine.RegisterTaskSetupAction(info => lifetime.Setup((TContext)context, info));
+            engine.RegisterTaskTeardownAction(info => lifetime.Teardown((TContext)context, info));
+        };
         return this;
     }
 
@@ -86,6 +113,8 @@ public sealed class CakeHost
             {
                 Register(engine, task);
             }
+
+            _registerLifetimes(engine, context);
 
             var settings = new ExecutionSettings().SetTarget(arguments.Target);
             if (arguments.Exclusive)

@@ -11,13 +11,10 @@ internal sealed class DryRunExecutionStrategy(ICakeLog log, IReadOnlyDictionary<
 {
     private int _step;
 
-    public void PerformSetup(Action<ISetupContext> action, ISetupContext context)
-    {
-    }
+    // Setup and teardown run: they prepare and report the run, and a dry run's answer is worth reporting.
+    public void PerformSetup(Action<ISetupContext> action, ISetupContext context) => action(context);
 
-    public void PerformTeardown(Action<ITeardownContext> action, ITeardownContext teardownContext)
-    {
-    }
+    public void PerformTeardown(Action<ITeardownContext> action, ITeardownContext teardownContext) => action(teardownContext);
 
     public Task ExecuteAsync(CakeTask task, ICakeContext context)
     {

@@ -102,6 +102,25 @@ public sealed class CakeHostTests : IDisposable
     }
 
     [Fact]
+    public async Task Should_run_lifetimes_around_the_run_and_every_task_also_when_it_fails()
+    {
+        File.WriteAllText(_trace, "");
+        var exitCode = await new CakeHost()
+            .UseContext<TraceContext>()
+            .UseLifetime<TraceLifetime, TraceContext>()
+            .UseTaskLifetime<TraceTaskLifetime, TraceContext>()
+            .AddAssembly(typeof(CakeHostTests).Assembly)
+            .UseErrorOutput(_errors)
+            .RunAsync(["--target=Failing", $"--trace={_trace}"]);
+
+        Assert.Equal(ExitCodes.Failure, exitCode);
+        Assert.Equal(
+            ["Setup", "Before:A", "A", "After:A", "Before:Failing", "Failing", "Failing.Finally", "After:Failing",
+                "Teardown:the task failed on purpose\nsecond line".Replace("\\n", "\n")],
+            Trace());
+    }
+
+    [Fact]
     public async Task Should_refuse_an_unknown_target_with_usage_exit_code()
     {
         var exitCode = await RunAsync("--target=Nope");

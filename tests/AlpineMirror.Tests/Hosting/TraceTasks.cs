@@ -98,3 +98,18 @@ public sealed class Answering : TracedTask, IDryRunTask
 [TaskName("AfterAnswering")]
 [IsDependentOn(typeof(Answering))]
 public sealed class AfterAnswering : TracedTask;
+
+public sealed class TraceLifetime : FrostingLifetime<TraceContext>
+{
+    public override void Setup(TraceContext context, ISetupContext info) => context.Record("Setup");
+
+    public override void Teardown(TraceContext context, ITeardownContext info) =>
+        context.Record($"Teardown:{(info.Successful ? "ok" : info.ThrownException?.Message)}");
+}
+
+public sealed class TraceTaskLifetime : FrostingTaskLifetime<TraceContext>
+{
+    public override void Setup(TraceContext context, ITaskSetupContext info) => context.Record($"Before:{info.Task.Name}");
+
+    public override void Teardown(TraceContext context, ITaskTeardownContext info) => context.Record($"After:{info.Task.Name}");
+}
