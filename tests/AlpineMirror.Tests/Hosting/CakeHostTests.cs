@@ -116,7 +116,7 @@ public sealed class CakeHostTests : IDisposable
         Assert.Equal(ExitCodes.Failure, exitCode);
         Assert.Equal(
             ["Setup", "Before:A", "A", "After:A", "Before:Failing", "Failing", "Failing.Finally", "After:Failing",
-                "Teardown:the task failed on purpose\nsecond line".Replace("\\n", "\n")],
+                "Teardown:the task failed on purpose", "second line"],
             Trace());
     }
 
