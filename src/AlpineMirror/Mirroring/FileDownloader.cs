@@ -34,10 +34,12 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
         Uri uri, string target, long size, IReadOnlyList<string> leftovers, Func<IStreamCheck> newCheck, CancellationToken cancellationToken)
     {
         var claimed = Claim(target, leftovers);
-        var download = new TemporaryDownload(claimed ?? AtomicFile.TemporaryPathFor(target), target, newCheck, fresh: claimed is null);
+        var temporary = claimed ?? AtomicFile.TemporaryPathFor(target);
+        TemporaryDownload? download = null;
         var committed = false;
         try
         {
+            download = new TemporaryDownload(temporary, target, newCheck, fresh: claimed is null);
             var complete = claimed is not null && download.Replay(size, cancellationToken);
             var failures = 0;
             while (!complete)
@@ -89,10 +91,10 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
         }
         finally
         {
-            download.Dispose();
+            download?.Dispose();
             if (!committed)
             {
-                DeleteQuietly(download.Path);
+                DeleteQuietly(temporary);
             }
         }
     }

@@ -69,7 +69,9 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
 
         // Every name is checked before the first request, so an unsafe plan fetches nothing.
         RequireSafeNames(plan);
-        var run = new Run(plan, layout, staging, client, clientOptions);
+        // For .asc files only: upstream answers 404 for images it did not sign, and the shared client retries 404.
+        using var notFoundIsFinal = new UpstreamClient(clientOptions with { Retries = 0 });
+        var run = new Run(plan, layout, staging, client, notFoundIsFinal, clientOptions);
         run.PrepareFolders();
 
         var timer = progress is null
@@ -174,17 +176,20 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         private readonly UpstreamLayout _layout;
         private readonly string _staging;
         private readonly UpstreamClient _client;
+        private readonly UpstreamClient _notFoundIsFinal;
         private readonly UpstreamClientOptions _clientOptions;
         private readonly FileDownloader _downloader;
         private readonly HashSet<string> _plannedFetches = new(StringComparer.Ordinal);
         private Dictionary<string, List<string>> _leftovers = new(StringComparer.Ordinal);
 
-        public Run(MirrorPlan plan, UpstreamLayout layout, string staging, UpstreamClient client, UpstreamClientOptions clientOptions)
+        public Run(MirrorPlan plan, UpstreamLayout layout, string staging, UpstreamClient client, UpstreamClient notFoundIsFinal,
+            UpstreamClientOptions clientOptions)
         {
             _plan = plan;
             _layout = layout;
             _staging = staging;
             _client = client;
+            _notFoundIsFinal = notFoundIsFinal;
             _clientOptions = clientOptions;
             foreach (var repository in plan.Repositories)
             {
@@ -435,12 +440,11 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             }
 
             var uri = _layout.ReleaseFileUri(release.Arch, name);
-            using var once = new UpstreamClient(_clientOptions with { Retries = 0 });
             for (var attempt = 1; ; attempt++)
             {
                 try
                 {
-                    var bytes = await once.GetBytesAsync(uri, MaxSignatureBytes, cancellationToken);
+                    var bytes = await _notFoundIsFinal.GetBytesAsync(uri, MaxSignatureBytes, cancellationToken);
                     Counters.BytesReceived(bytes.Length);
                     await WriteAtomicallyAsync(target, bytes, cancellationToken);
                     Counters.FileDownloaded();
