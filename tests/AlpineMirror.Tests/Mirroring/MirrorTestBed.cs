@@ -21,16 +21,17 @@ internal sealed class MirrorTestBed : IAsyncDisposable
     public const string Branch = UpstreamGenerator.Branch;
     public const string Arch = UpstreamGenerator.Arch;
 
+    // Generating the demo upstream (34 signed packages, images, netboot) takes about half a second: do it once per
+    // test run and give every test bed its own copy.
+    private static readonly Lazy<Template> Generated = new(Template.Create);
+
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("alpinemirror-mirror-");
-    private readonly SigningKey _key = SigningKey.Create("tests@example.org");
-    private readonly UpstreamWriter _writer;
     private readonly ConcurrentQueue<(string Path, string? Range)> _requests = new();
 
     private MirrorTestBed()
     {
-        _writer = new UpstreamWriter(_key);
-        (First, Second) = UpstreamGenerator.Demo();
-        Written = _writer.Write(UpstreamRoot, First);
+        var copy = ExternalCommand.Run("cp", ["-a", Generated.Value.Root, UpstreamRoot]);
+        Assert.True(copy.ExitCode == 0, copy.Error);
         Server = new LocalUpstreamServer(UpstreamRoot);
         Server.Intercept = (context, serve) =>
         {
@@ -39,9 +40,8 @@ internal sealed class MirrorTestBed : IAsyncDisposable
         };
     }
 
-    public UpstreamRelease First { get; }
-    public UpstreamRelease Second { get; }
-    public WrittenRelease Written { get; private set; }
+    public UpstreamRelease First => Generated.Value.First;
+    public UpstreamRelease Second => Generated.Value.Second;
     public LocalUpstreamServer Server { get; }
 
     /// <summary>Runs around every request; null serves it normally.</summary>
@@ -77,12 +77,14 @@ internal sealed class MirrorTestBed : IAsyncDisposable
     public static string RequestPath(string relative) => $"/alpine/{Branch}/{relative}";
 
     /// <summary>Moves upstream to the next point release, as the generator's second release describes it.</summary>
-    public void PublishSecondRelease() => Written = _writer.Write(UpstreamRoot, Second);
+    public void PublishSecondRelease() => Generated.Value.Write(UpstreamRoot, Second);
+
+    private string KeysDirectory => Path.Combine(UpstreamRoot, UpstreamWriter.KeysDirectoryName);
 
     public async Task<MirrorPlan> PlanAsync()
     {
         using var client = new UpstreamClient(ClientOptions);
-        using var keys = TrustedKeys.Load(Written.KeysDirectory);
+        using var keys = TrustedKeys.Load(KeysDirectory);
         var options = new MirrorOptions
         {
             Root = MirrorRootPath,
@@ -90,7 +92,7 @@ internal sealed class MirrorTestBed : IAsyncDisposable
             Branch = Branch,
             Repos = ["main", "community"],
             Archs = [Arch],
-            Keys = Written.KeysDirectory,
+            Keys = KeysDirectory,
         };
         return await new MirrorPlanner(client, keys).PlanAsync(options, CancellationToken.None);
     }
@@ -165,7 +167,44 @@ internal sealed class MirrorTestBed : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Server.DisposeAsync();
-        _key.Dispose();
         _directory.Delete(recursive: true);
+    }
+
+    /// <summary>The demo upstream as first generated, and the writer that moves a copy to the second release.</summary>
+    private sealed class Template
+    {
+        private readonly UpstreamWriter _writer;
+
+        private Template(string root, UpstreamWriter writer, UpstreamRelease first, UpstreamRelease second)
+        {
+            Root = root;
+            _writer = writer;
+            First = first;
+            Second = second;
+        }
+
+        public string Root { get; }
+        public UpstreamRelease First { get; }
+        public UpstreamRelease Second { get; }
+
+        public static Template Create()
+        {
+            var directory = Directory.CreateTempSubdirectory("alpinemirror-mirror-template-");
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => directory.Delete(recursive: true);
+            // The key lives as long as the test run: the writer signs with it.
+            var writer = new UpstreamWriter(SigningKey.Create("tests@example.org"));
+            var (first, second) = UpstreamGenerator.Demo();
+            var root = Path.Combine(directory.FullName, "upstream");
+            writer.Write(root, first);
+            return new Template(root, writer, first, second);
+        }
+
+        public void Write(string root, UpstreamRelease release)
+        {
+            lock (_writer)
+            {
+                _writer.Write(root, release);
+            }
+        }
     }
 }
