@@ -116,13 +116,13 @@ public sealed class AwxDeployer : IDeployer, IDisposable
         if (int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
         {
             var uri = Api($"job_templates/{id}/");
-            using var document = await GetJsonAsync(uri, notFound: $"no job template with id {id}", cancellationToken);
+            using var document = await GetJsonAsync(uri, missingTemplate: $"no job template with id {id}", cancellationToken);
             template = JobTemplate.Read(document.RootElement, uri);
         }
         else
         {
             var uri = Api($"job_templates/?name={Uri.EscapeDataString(key)}");
-            using var document = await GetJsonAsync(uri, notFound: null, cancellationToken);
+            using var document = await GetJsonAsync(uri, missingTemplate: null, cancellationToken);
             var results = Property(document.RootElement, "results", JsonValueKind.Array, uri).EnumerateArray()
                 .Select(result => JobTemplate.Read(result, uri))
                 .ToList();
@@ -158,7 +158,7 @@ public sealed class AwxDeployer : IDeployer, IDisposable
         using var content = new ByteArrayContent(body.ToArray());
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var response = await SendAsync(HttpMethod.Post, uri, content, cancellationToken);
-        await EnsureSuccessAsync(response, uri, notFound: null, cancellationToken);
+        await EnsureSuccessAsync(response, uri, missingTemplate: null, cancellationToken);
         using var document = await ReadJsonAsync(response, uri, cancellationToken);
         // AWX answers 201 with the new job: "job" is its id (and "id" too, as the launch response is the job itself).
         return Property(document.RootElement, "job", JsonValueKind.Number, uri).GetInt32();
@@ -213,7 +213,7 @@ public sealed class AwxDeployer : IDeployer, IDisposable
                 return null;
             }
 
-            await EnsureSuccessAsync(response, uri, notFound: "the job disappeared", cancellationToken);
+            await EnsureSuccessAsync(response, uri, missingTemplate: null, cancellationToken);
             using var document = await ReadJsonAsync(response, uri, cancellationToken);
             var root = document.RootElement;
             return new JobStatus(
@@ -253,10 +253,10 @@ public sealed class AwxDeployer : IDeployer, IDisposable
         return tail;
     }
 
-    private async Task<JsonDocument> GetJsonAsync(Uri uri, string? notFound, CancellationToken cancellationToken)
+    private async Task<JsonDocument> GetJsonAsync(Uri uri, string? missingTemplate, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(HttpMethod.Get, uri, content: null, cancellationToken);
-        await EnsureSuccessAsync(response, uri, notFound, cancellationToken);
+        await EnsureSuccessAsync(response, uri, missingTemplate, cancellationToken);
         return await ReadJsonAsync(response, uri, cancellationToken);
     }
 
@@ -278,7 +278,7 @@ public sealed class AwxDeployer : IDeployer, IDisposable
         }
     }
 
-    private async Task EnsureSuccessAsync(HttpResponseMessage response, Uri uri, string? notFound, CancellationToken cancellationToken)
+    private async Task EnsureSuccessAsync(HttpResponseMessage response, Uri uri, string? missingTemplate, CancellationToken cancellationToken)
     {
         if (response.IsSuccessStatusCode)
         {
@@ -292,9 +292,9 @@ public sealed class AwxDeployer : IDeployer, IDisposable
             throw Fail(uri, $"HTTP {status}: AWX refused the token in {TokenVariable} (expired, revoked, or its user may not launch this job template)");
         }
 
-        if (response.StatusCode == HttpStatusCode.NotFound && notFound is not null)
+        if (response.StatusCode == HttpStatusCode.NotFound && missingTemplate is not null)
         {
-            throw new ConfigurationException(AwxSettings.JobTemplateOption, Redact($"{notFound} at {uri}"));
+            throw new ConfigurationException(AwxSettings.JobTemplateOption, Redact($"{missingTemplate} at {uri}"));
         }
 
         var body = await response.Content.ReadAsStringAsync(cancellationToken);

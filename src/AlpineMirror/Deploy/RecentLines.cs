@@ -25,14 +25,6 @@ internal sealed partial class RecentLines(int capacity)
         _lines.Enqueue(clean.Length > MaxLineLength ? clean[..MaxLineLength] + "..." : clean);
     }
 
-    public void AddAll(string text)
-    {
-        foreach (var line in text.Split('\n'))
-        {
-            Add(line);
-        }
-    }
-
     /// <summary>The kept lines joined by <c> | </c>, or a note that there were none.</summary>
     public override string ToString() => _lines.Count > 0 ? string.Join(" | ", _lines) : "(no output)";
 
