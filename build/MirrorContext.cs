@@ -2,6 +2,7 @@ using AlpineMirror.Build.Hosting;
 using AlpineMirror.Configuration;
 using AlpineMirror.Mirroring;
 using AlpineMirror.Planning;
+using AlpineMirror.Reporting;
 using AlpineMirror.Storage;
 using AlpineMirror.Upstream;
 using Cake.Core;
@@ -34,9 +35,17 @@ public sealed class MirrorContext : FrostingContext, IDisposable
     /// <summary>Set by the Plan task; the tasks after it execute exactly this plan.</summary>
     public MirrorPlan? Plan { get; set; }
 
+    /// <summary>The target the operator asked for, and when the run started (set by the run lifetime).</summary>
+    public string Target { get; set; } = "";
+    public DateTimeOffset StartedAt { get; set; } = DateTimeOffset.UtcNow;
+
+    /// <summary>True for <c>--dryrun</c>: tasks that change nothing run, the others are only named.</summary>
+    public bool DryRun => Arguments.HasArgument("dryrun") && Arguments.GetArgument("dryrun") != "false";
+
     public MirrorResult? Mirrored { get; set; }
     public VerificationReport? Verified { get; set; }
     public SnapshotSwitch? Published { get; set; }
+    public DeployOutcome? Deployed { get; set; }
 
     /// <summary>Cancelled on Ctrl+C or SIGTERM, so downloads stop and temporaries are cleaned up.</summary>
     public CancellationToken Cancellation => ShutdownSignal.Token;

@@ -1,7 +1,3 @@
 using AlpineMirror.Build;
-using AlpineMirror.Build.Hosting;
 
-return await new CakeHost()
-    .UseContext<MirrorContext>()
-    .UseExitCodes(MirrorExitCodes.For)
-    .RunAsync(args);
+return await MirrorHost.Create().RunAsync(args);

@@ -63,11 +63,7 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
     {
         console.WriteLine();
         console.Write(new Rule($"[bold]./build.sh --target={target}[/]").LeftJustified());
-        var exitCode = await new CakeHost()
-            .UseContext<MirrorContext>()
-            .AddAssembly(typeof(MirrorContext).Assembly)
-            .UseExitCodes(MirrorExitCodes.For)
-            .RunAsync(
+        var exitCode = await MirrorHost.Create().RunAsync(
             [
                 $"--target={target}", $"--root={MirrorRoot}", $"--upstream={server.BaseUri}", "--branch=v3.15",
                 $"--keys={KeysDirectory}", $"--report={Report(step)}", $"--verbosity={verbosity}",

@@ -168,7 +168,8 @@ public sealed class CakeHost
         return exitCode;
     }
 
-    private static Exception Unwrap(Exception exception) => exception switch
+    /// <summary>The failure itself, without the wrappers Cake and reflection put around it.</summary>
+    public static Exception Unwrap(Exception exception) => exception switch
     {
         AggregateException { InnerExceptions.Count: 1 } aggregate => Unwrap(aggregate.InnerExceptions[0]),
         TargetInvocationException { InnerException: { } inner } => Unwrap(inner),

@@ -1,3 +1,4 @@
+using AlpineMirror.Reporting;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -22,7 +23,7 @@ internal static class MirrorTree
         var files = entries.OfType<FileInfo>().Where(f => f.LinkTarget is null).ToList();
         if (depth > ListedDepth && files.Count > 0)
         {
-            addNode($"[grey]{files.Count} files, {PlanPrinter.Bytes(files.Sum(f => f.Length))}[/]");
+            addNode($"[grey]{files.Count} files, {ByteSize.Format(files.Sum(f => f.Length))}[/]");
             files.Clear();
         }
 

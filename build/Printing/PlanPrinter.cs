@@ -1,4 +1,5 @@
 using AlpineMirror.Planning;
+using AlpineMirror.Reporting;
 using Spectre.Console;
 
 namespace AlpineMirror.Build.Printing;
@@ -19,7 +20,7 @@ internal static class PlanPrinter
         foreach (var r in plan.Repositories)
         {
             repositories.AddRow($"{r.Repo}/{r.Arch}", $"{r.Added.Count}", $"{r.Updated.Count}", $"{r.Removed.Count}",
-                $"{r.Unchanged}", $"{r.ToFetch.Count}", Bytes(r.DownloadBytes));
+                $"{r.Unchanged}", $"{r.ToFetch.Count}", ByteSize.Format(r.DownloadBytes));
         }
 
         console.Write(repositories);
@@ -38,12 +39,12 @@ internal static class PlanPrinter
         foreach (var release in plan.Releases)
         {
             var fetch = release.ToFetch.ToList();
-            console.MarkupLine($"releases/{release.Arch}: release {release.Version}, {fetch.Count} of {release.Files.Count} files to fetch ({Bytes(release.DownloadBytes)})"
+            console.MarkupLine($"releases/{release.Arch}: release {release.Version}, {fetch.Count} of {release.Files.Count} files to fetch ({ByteSize.Format(release.DownloadBytes)})"
                 + (release.NetbootImage is null ? "" : $", {release.NetbootDirectory}/ from {Markup.Escape(release.NetbootImage)}"));
         }
 
         PrintChanges(plan, console);
-        console.MarkupLine($"Total: {plan.PackagesToFetch} packages and {plan.ReleaseFilesToFetch} release files to fetch, {Bytes(plan.DownloadBytes)}.");
+        console.MarkupLine($"Total: {plan.PackagesToFetch} packages and {plan.ReleaseFilesToFetch} release files to fetch, {ByteSize.Format(plan.DownloadBytes)}.");
     }
 
     private static void PrintChanges(MirrorPlan plan, IAnsiConsole console)
@@ -64,12 +65,4 @@ internal static class PlanPrinter
             console.WriteLine(line);
         }
     }
-
-    public static string Bytes(long bytes) => bytes switch
-    {
-        < 1024 => $"{bytes} B",
-        < 1024 * 1024 => $"{bytes / 1024.0:0.0} KiB",
-        < 1024L * 1024 * 1024 => $"{bytes / (1024.0 * 1024):0.0} MiB",
-        _ => $"{bytes / (1024.0 * 1024 * 1024):0.00} GiB",
-    };
 }

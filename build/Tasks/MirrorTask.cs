@@ -1,5 +1,6 @@
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Build.Printing;
+using AlpineMirror.Reporting;
 using AlpineMirror.Mirroring;
 using Cake.Core.Diagnostics;
 using Spectre.Console;
@@ -29,7 +30,7 @@ public sealed class Mirror : AsyncFrostingTask<MirrorContext>
             "Mirrored in {0:0.0} s: {1} files downloaded ({2}), {3} reused, {4} removed, {5} resumed, {6} retried",
             result.Duration.TotalSeconds,
             result.Downloaded,
-            PlanPrinter.Bytes(result.BytesDownloaded),
+            ByteSize.Format(result.BytesDownloaded),
             result.Reused,
             result.Removed,
             result.Resumed,

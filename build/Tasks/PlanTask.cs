@@ -20,9 +20,5 @@ public sealed class Plan : AsyncFrostingTask<MirrorContext>, IDryRunTask
         using var keys = TrustedKeys.Load(context.Options.Keys);
         context.Plan = await new MirrorPlanner(client, keys).PlanAsync(context.Options, context.Cancellation);
         PlanPrinter.Print(context.Plan, AnsiConsole.Console);
-        if (context.Options.Report is { } report)
-        {
-            await File.WriteAllTextAsync(report, PlanReport.From(context.Plan).ToJson(), context.Cancellation);
-        }
     }
 }

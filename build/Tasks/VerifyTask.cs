@@ -1,5 +1,5 @@
 using AlpineMirror.Build.Hosting;
-using AlpineMirror.Build.Printing;
+using AlpineMirror.Reporting;
 using AlpineMirror.Mirroring;
 using Cake.Core.Diagnostics;
 
@@ -21,7 +21,7 @@ public sealed class Verify : FrostingTask<MirrorContext>
             "Verified {0} packages and {1} release files ({2}) in {3:0.0} s",
             report.Packages,
             report.ReleaseFiles,
-            PlanPrinter.Bytes(report.BytesHashed),
+            ByteSize.Format(report.BytesHashed),
             report.Duration.TotalSeconds);
     }
 }

@@ -19,6 +19,9 @@ public sealed class MirrorRoot(string path)
     /// <summary>One JSON line per published or rolled back snapshot, see <see cref="RunHistory"/>.</summary>
     public string HistoryFile => System.IO.Path.Combine(StateDirectory, "history.jsonl");
 
+    /// <summary>Where every run leaves its JSON report and Markdown summary.</summary>
+    public string ReportsDirectory => System.IO.Path.Combine(StateDirectory, "reports");
+
     /// <summary>Where snapshots are built before they are published (work in progress, invariant 1).</summary>
     public string StagingDirectory => System.IO.Path.Combine(StateDirectory, "staging");
 

@@ -36,10 +36,7 @@ public sealed class PlanTaskTests(DemoReleases releases) : IClassFixture<DemoRel
             "--target=Plan", $"--root={_root.Path}", $"--upstream={_server.BaseUri}", "--branch=v3.15",
             $"--keys={releases.KeysDirectory}", "--retries=0", "--timeout=5", $"--report={Report}", .. extra,
         ];
-        return await new CakeHost()
-            .UseContext<MirrorContext>()
-            .AddAssembly(typeof(MirrorContext).Assembly)
-            .UseExitCodes(MirrorExitCodes.For)
+        return await MirrorHost.Create()
             .UseErrorOutput(_errors)
             .RunAsync(args);
     }
@@ -93,7 +90,11 @@ public sealed class PlanTaskTests(DemoReleases releases) : IClassFixture<DemoRel
 
         Assert.Equal(MirrorExitCodes.Verification, await PlanAsync());
         Assert.Matches(@"^Error: http://127\.0\.0\.1:\d+/alpine/v3\.15/main/x86_64/APKINDEX\.tar\.gz: ", ErrorLine());
-        Assert.False(File.Exists(Report));
+        using var report = JsonDocument.Parse(File.ReadAllText(Report));
+        Assert.False(report.RootElement.GetProperty("succeeded").GetBoolean());
+        Assert.Equal(MirrorExitCodes.Verification, report.RootElement.GetProperty("exitCode").GetInt32());
+        Assert.Equal(ErrorLine()["Error: ".Length..], report.RootElement.GetProperty("error").GetString());
+        Assert.Contains("Plan: failed", File.ReadAllText(Path.ChangeExtension(Report, ".md")));
     }
 
     [Fact]
@@ -181,10 +182,7 @@ public sealed class PlanTaskTests(DemoReleases releases) : IClassFixture<DemoRel
     [Fact]
     public async Task Should_require_a_branch()
     {
-        var exitCode = await new CakeHost()
-            .UseContext<MirrorContext>()
-            .AddAssembly(typeof(MirrorContext).Assembly)
-            .UseExitCodes(MirrorExitCodes.For)
+        var exitCode = await MirrorHost.Create()
             .UseErrorOutput(_errors)
             .RunAsync(["--target=Plan", $"--root={_root.Path}", $"--keys={releases.KeysDirectory}"]);
 

@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AlpineMirror.Mirroring;
+using AlpineMirror.Planning;
+using AlpineMirror.Storage;
+
+namespace AlpineMirror.Reporting;
+
+/// <summary>
+/// What one run of a target did, for people (a short Markdown summary) and for machines (JSON: the plan's fields at
+/// the top level, as the Plan report has them, plus the outcome of every later step).
+/// </summary>
+public sealed record RunReport
+{
+    public required string Target { get; init; }
+    public required bool DryRun { get; init; }
+    public required bool Succeeded { get; init; }
+    public required int ExitCode { get; init; }
+    public string? Error { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required TimeSpan Duration { get; init; }
+    public MirrorPlan? Plan { get; init; }
+    public MirrorResult? Mirror { get; init; }
+    public VerificationReport? Verification { get; init; }
+    public SnapshotSwitch? Published { get; init; }
+    public DeployOutcome? Deploy { get; init; }
+
+    public string ToJson()
+    {
+        var json = Plan is null ? new JsonObject() : JsonNode.Parse(PlanReport.From(Plan).ToJson())!.AsObject();
+        json.Insert(0, "target", Target);
+        json.Insert(1, "dryRun", DryRun);
+        json.Insert(2, "succeeded", Succeeded);
+        json.Insert(3, "exitCode", ExitCode);
+        json.Insert(4, "error", Error);
+        json.Insert(5, "startedAt", StartedAt.ToString("O", CultureInfo.InvariantCulture));
+        json.Insert(6, "durationSeconds", Math.Round(Duration.TotalSeconds, 3));
+        json["mirror"] = Node(Mirror is null ? null : new
+        {
+            Mirror.Downloaded, Mirror.Reused, Mirror.Removed, Mirror.Resumed, Mirror.Retried, Mirror.BytesDownloaded,
+            DurationSeconds = Math.Round(Mirror.Duration.TotalSeconds, 3),
+        });
+        json["verification"] = Node(Verification is null ? null : new
+        {
+            Verification.Packages, Verification.ReleaseFiles, Verification.BytesHashed, Verification.RemovedPackages,
+            Verification.PreviousPackages, DurationSeconds = Math.Round(Verification.Duration.TotalSeconds, 3),
+        });
+        json["published"] = Node(Published);
+        json["deploy"] = Node(Deploy);
+        return json.ToJsonString(PlanReport.JsonOptions);
+    }
+
+    public string ToMarkdown()
+    {
+        var summary = new StringBuilder();
+        summary.AppendLine($"### AlpineMirror {Target}{(DryRun ? " (dry run)" : "")}: {(Succeeded ? "succeeded" : "failed")}");
+        summary.AppendLine();
+        if (Error is not null)
+        {
+            summary.AppendLine($"> {Error}");
+            summary.AppendLine();
+        }
+
+        summary.AppendLine("| | |");
+        summary.AppendLine("|---|---|");
+        if (Plan is not null)
+        {
+            summary.AppendLine($"| snapshot | {Plan.Snapshot} (previous: {Plan.PreviousSnapshot ?? "none"}){(Plan.HasChanges ? "" : ", nothing new upstream")} |");
+            summary.AppendLine($"| packages | {Plan.Repositories.Sum(r => r.Added.Count)} added, {Plan.Repositories.Sum(r => r.Updated.Count)} updated, {Plan.Repositories.Sum(r => r.Removed.Count)} removed, {Plan.Repositories.Sum(r => r.Unchanged)} unchanged |");
+            summary.AppendLine($"| to download | {Plan.PackagesToFetch} packages, {Plan.ReleaseFilesToFetch} release files, {ByteSize.Format(Plan.DownloadBytes)} |");
+            var changed = Plan.Kernels.Where(k => k.Changed).Select(k => $"{k.Package} {k.From ?? "-"} → {k.To ?? "-"}").ToList();
+            summary.AppendLine($"| kernels | {(changed.Count == 0 ? "unchanged" : string.Join(", ", changed))} |");
+        }
+
+        if (Mirror is not null)
+        {
+            summary.AppendLine($"| downloaded | {Mirror.Downloaded} files, {ByteSize.Format(Mirror.BytesDownloaded)}; {Mirror.Reused} reused, {Mirror.Removed} removed |");
+        }
+
+        if (Verification is not null)
+        {
+            summary.AppendLine($"| verified | {Verification.Packages} packages, {Verification.ReleaseFiles} release files |");
+        }
+
+        if (Published is not null)
+        {
+            summary.AppendLine($"| latest-stable | {Published.From ?? "none"} → {Published.To} |");
+        }
+
+        if (Deploy is not null)
+        {
+            summary.AppendLine($"| deploy | {Deploy.Status}: {Deploy.Detail} |");
+        }
+
+        summary.AppendLine($"| duration | {Duration.TotalSeconds:0.0} s |");
+        return summary.ToString();
+    }
+
+    private static JsonNode? Node(object? value) =>
+        value is null ? null : JsonSerializer.SerializeToNode(value, value.GetType(), PlanReport.JsonOptions);
+}
