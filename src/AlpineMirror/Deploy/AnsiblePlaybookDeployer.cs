@@ -83,6 +83,13 @@ public sealed class AnsiblePlaybookDeployer : IDeployer
 
         // Python buffers a pipe in blocks; unbuffered, each line reaches the build log when ansible writes it.
         start.Environment["PYTHONUNBUFFERED"] = "1";
+        // ansible-core refuses to start under a non-UTF-8 locale such as LC_ALL=C, common in CI and cron.
+        var locale = new[] { "LC_ALL", "LC_CTYPE", "LANG" }.Select(name => start.Environment.TryGetValue(name, out var value) ? value : null)
+            .FirstOrDefault(value => !string.IsNullOrEmpty(value));
+        if (locale is not null && !locale.Replace("-", "").Contains("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            start.Environment["LC_ALL"] = "C.UTF-8";
+        }
 
         output($"{_executable} {string.Join(' ', arguments)}");
         using var process = new Process { StartInfo = start };
