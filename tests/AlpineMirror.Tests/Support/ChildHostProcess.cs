@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace AlpineMirror.Tests.Support;
+
+/// <summary>
+/// The built Cake host (<c>AlpineMirror.Build.dll</c>, copied beside the tests) running as a child process, as
+/// <c>./build.sh</c> runs it, so a test can kill it with SIGKILL at any moment.
+/// </summary>
+public sealed class ChildHostProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly StringBuilder _error = new();
+    private readonly Task _outputDrained;
+    private readonly Task _errorDrained;
+
+    private ChildHostProcess(Process process)
+    {
+        _process = process;
+        // Both pipes are drained all the time: a child blocked on a full pipe would never reach the point to kill it at.
+        _outputDrained = DrainAsync(process.StandardOutput, _output);
+        _errorDrained = DrainAsync(process.StandardError, _error);
+    }
+
+    public static string HostPath => Path.Combine(AppContext.BaseDirectory, "AlpineMirror.Build.dll");
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts <c>dotnet AlpineMirror.Build.dll &lt;args&gt;</c>.</summary>
+    public static ChildHostProcess Start(IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(HostPath);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // No colours or terminal control sequences in the captured output.
+        start.Environment["NO_COLOR"] = "1";
+        start.Environment["TERM"] = "dumb";
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"dotnet {HostPath}: could not start");
+        process.StandardInput.Close();
+        return new ChildHostProcess(process);
+    }
+
+    /// <summary>Runs to the end and returns how it ended; fails the test if it runs longer than <paramref name="timeout"/>.</summary>
+    public static async Task<HostRun> RunAsync(IEnumerable<string> args, TimeSpan timeout)
+    {
+        using var child = Start(args);
+        return await child.WaitForExitAsync(timeout);
+    }
+
+    public async Task<HostRun> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+            Assert.Fail($"the host was still running after {timeout.TotalSeconds} s; output so far:\n{Output}\n{Error}");
+        }
+
+        await Task.WhenAll(_outputDrained, _errorDrained);
+        return new HostRun(_process.ExitCode, Output, Error);
+    }
+
+    /// <summary>SIGKILL (<see cref="Process.Kill(bool)"/> sends it on Unix): no handler runs, nothing is cleaned up.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        _process.WaitForExit();
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public string Error
+    {
+        get
+        {
+            lock (_error)
+            {
+                return _error.ToString();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private static async Task DrainAsync(StreamReader reader, StringBuilder into)
+    {
+        var buffer = new char[4096];
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+        {
+            lock (into)
+            {
+                into.Append(buffer, 0, read);
+            }
+        }
+    }
+}

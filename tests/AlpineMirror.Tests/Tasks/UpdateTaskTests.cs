@@ -1,0 +1,314 @@
+using AlpineMirror.Apk;
+using AlpineMirror.Build;
+using AlpineMirror.Build.Demo;
+using AlpineMirror.Build.Hosting;
+using AlpineMirror.Demo;
+using AlpineMirror.Storage;
+using AlpineMirror.Tests.Apk;
+using AlpineMirror.Tests.Storage;
+using AlpineMirror.Tests.Support;
+
+namespace AlpineMirror.Tests.Tasks;
+
+/// <summary>
+/// The Update target (Plan, Snapshot, Mirror, Verify, Relink) run through the real Cake host against a real HTTP
+/// upstream on 127.0.0.1, as <c>./build.sh --target=Update</c> runs it: what is published, what stays untouched,
+/// what is fetched, and how each failure ends.
+/// </summary>
+public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoReleases>, IAsyncLifetime
+{
+    private const string IndexMain = "/alpine/v3.15/main/x86_64/APKINDEX.tar.gz";
+    private const string IndexCommunity = "/alpine/v3.15/community/x86_64/APKINDEX.tar.gz";
+    private const string LatestReleases = "/alpine/v3.15/releases/x86_64/latest-releases.yaml";
+
+    private readonly TemporaryMirrorRoot _root = new();
+    private LocalUpstreamServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = new LocalUpstreamServer(releases.FirstRoot);
+        await _server.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _root.Dispose();
+    }
+
+    private MirrorRoot Mirror => new(_root.Path);
+
+    private Task<HostRun> UpdateAsync(params string[] extra) => UpdateAsync(_root.Path, releases.KeysDirectory, extra);
+
+    private Task<HostRun> UpdateAsync(string root, string keys, params string[] extra) =>
+        InProcessHost.RunAsync(
+        [
+            "--target=Update", $"--root={root}", $"--upstream={_server.BaseUri}", "--branch=v3.15",
+            $"--keys={keys}", "--retries=1", "--timeout=5", .. extra,
+        ]);
+
+    private async Task PublishFirstReleaseAsync()
+    {
+        var run = await UpdateAsync();
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Equal("3.15.4", LinkTarget(MirrorRoot.LatestStableName));
+    }
+
+    private string? LinkTarget(string name) => new FileInfo(Path.Combine(_root.Path, name)).LinkTarget;
+
+    /// <summary>The file name of the linux-lts package the second demo release brings (5.15.41-r0).</summary>
+    private string UpdatedKernelPackage() =>
+        releases.Second.Repositories["main"].Single(p => p.Name == "linux-lts") is var kernel
+            ? $"{kernel.Name}-{kernel.Version}.apk"
+            : throw new InvalidOperationException("no linux-lts");
+
+    private IReadOnlyList<string> RequestsSince(int count) => _server.RequestedPaths.Skip(count).ToList();
+
+    [Fact]
+    public async Task Should_publish_the_next_release_beside_an_untouched_previous_snapshot_that_shares_unchanged_files()
+    {
+        // Given 3.15.4 published, a file of the in-house repository, and upstream moved on to 3.15.5
+        await PublishFirstReleaseAsync();
+        var inHouse = Path.Combine(Mirror.InHouseRepository, "x86_64", "station-tools-1.0-r0.apk");
+        Directory.CreateDirectory(Path.GetDirectoryName(inHouse)!);
+        File.WriteAllText(inHouse, "built in house");
+        var inHouseBefore = (File.GetLastWriteTimeUtc(inHouse), FileTree.Inode(inHouse));
+        var previousPath = Mirror.SnapshotPath("3.15.4");
+        var previousBefore = TreeDigest.Lines(previousPath);
+        _server.Root = releases.SecondRoot;
+
+        // When
+        var run = await UpdateAsync();
+
+        // Then 3.15.5 is published and linked, relative links
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Equal("3.15.5", LinkTarget(MirrorRoot.LatestStableName));
+        Assert.Equal("3.15.5", LinkTarget("v3.15"));
+        Assert.Equal(["3.15.4", "3.15.5"], Mirror.PublishedSnapshots());
+        Assert.Empty(Mirror.StagingSnapshots());
+
+        // the previous snapshot is byte for byte what it was, and still what upstream 3.15.4 served
+        Assert.Equal(previousBefore, TreeDigest.Lines(previousPath));
+        Assert.Equal(TreeDigest.Lines(releases.BranchDirectory(releases.FirstRoot)), previousBefore);
+
+        // the new snapshot is exactly upstream's 3.15.5 tree: packages, indexes, images, checksums, netboot, links
+        var newPath = Mirror.SnapshotPath("3.15.5");
+        Assert.Equal(TreeDigest.Lines(releases.BranchDirectory(releases.SecondRoot)), TreeDigest.Lines(newPath));
+        Assert.Empty(TreeDigest.Temporaries(_root.Path));
+
+        // unchanged files are hard links of the previous snapshot's; changed ones are new inodes
+        var before = TreeDigest.Of(previousPath);
+        var after = TreeDigest.Of(newPath);
+        var previousInodes = FileTree.List(previousPath);
+        var newInodes = FileTree.List(newPath);
+        var sameContent = after.Where(p => p.Value.StartsWith("file ", StringComparison.Ordinal) && before.GetValueOrDefault(p.Key) == p.Value)
+            .Select(p => p.Key).ToList();
+        Assert.Equal(34 - 7 - 1, sameContent.Count(p => p.EndsWith(".apk", StringComparison.Ordinal)));
+        Assert.All(sameContent, path => Assert.Equal(previousInodes[path].Inode, newInodes[path].Inode));
+        Assert.All(after.Keys.Where(p => before.TryGetValue(p, out var old) && old != after[p] && after[p].StartsWith("file ", StringComparison.Ordinal)),
+            path => Assert.NotEqual(previousInodes[path].Inode, newInodes[path].Inode));
+        Assert.NotEqual(previousInodes["main/x86_64/APKINDEX.tar.gz"].Inode, newInodes["main/x86_64/APKINDEX.tar.gz"].Inode);
+
+        // panoptiscan/ is left alone
+        Assert.Equal("built in house", File.ReadAllText(inHouse));
+        Assert.Equal(inHouseBefore, (File.GetLastWriteTimeUtc(inHouse), FileTree.Inode(inHouse)));
+
+        // and the history has both runs
+        var history = new RunHistory(Mirror).ReadAll();
+        Assert.Equal(2, history.Count);
+        Assert.Equal(("3.15.4", (string?)null, RunAction.Update), (history[0].Snapshot, history[0].Previous, history[0].Action));
+        Assert.Equal(("3.15.5", (string?)"3.15.4", RunAction.Update), (history[1].Snapshot, history[1].Previous, history[1].Action));
+        Assert.Equal((1, 7, 1), (history[1].Added, history[1].Updated, history[1].Removed));
+        Assert.True(history[1].DownloadedBytes > 0);
+    }
+
+    [Fact]
+    public async Task Should_publish_nothing_and_fetch_only_the_indexes_and_release_list_when_upstream_has_nothing_new()
+    {
+        // Given 3.15.4 published and upstream unchanged
+        await PublishFirstReleaseAsync();
+        var listing = _root.Listing();
+        var seen = _server.RequestCount;
+
+        // When
+        var run = await UpdateAsync();
+
+        // Then
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Equal(listing, _root.Listing());
+        Assert.Single(new RunHistory(Mirror).ReadAll());
+        Assert.Equal([IndexCommunity, IndexMain, LatestReleases], RequestsSince(seen).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Should_exit_with_the_network_code_and_publish_nothing_when_a_package_always_fails_with_500()
+    {
+        // Given
+        await PublishFirstReleaseAsync();
+        var previous = TreeDigest.Lines(Mirror.SnapshotPath("3.15.4"));
+        _server.Root = releases.SecondRoot;
+        var package = UpdatedKernelPackage();
+        _server.Intercept = FaultInjection.ForPath(package, FaultInjection.Status(500));
+        var seen = _server.RequestCount;
+
+        // When
+        var run = await UpdateAsync();
+
+        // Then it tried twice (--retries=1), named the file, and changed nothing published
+        Assert.Equal(MirrorExitCodes.Network, run.ExitCode);
+        Assert.Matches($@"^Error: http://127\.0\.0\.1:\d+/alpine/v3\.15/main/x86_64/{package.Replace(".", @"\.")}: .*500", run.SingleErrorLine());
+        Assert.Equal(2, RequestsSince(seen).Count(p => p.EndsWith(package, StringComparison.Ordinal)));
+        AssertNothingNewPublished(previous);
+    }
+
+    [Fact]
+    public async Task Should_exit_with_the_verification_code_and_publish_nothing_when_a_package_always_arrives_corrupted()
+    {
+        // Given
+        await PublishFirstReleaseAsync();
+        var previous = TreeDigest.Lines(Mirror.SnapshotPath("3.15.4"));
+        _server.Root = releases.SecondRoot;
+        var package = UpdatedKernelPackage();
+        var size = new FileInfo(Path.Combine(releases.BranchDirectory(releases.SecondRoot), "main", "x86_64", package)).Length;
+        _server.Intercept = FaultInjection.ForPath(package, FaultInjection.FlipByte(size - 100));
+
+        // When
+        var run = await UpdateAsync();
+
+        // Then
+        Assert.Equal(MirrorExitCodes.Verification, run.ExitCode);
+        Assert.Contains(package, run.SingleErrorLine());
+        AssertNothingNewPublished(previous);
+    }
+
+    [Fact]
+    public async Task Should_publish_when_a_package_is_missing_for_the_first_two_requests_and_retries_allow_a_third()
+    {
+        // Given upstream uploaded the index before the package (a 404 for a moment)
+        await PublishFirstReleaseAsync();
+        _server.Root = releases.SecondRoot;
+        var package = UpdatedKernelPackage();
+        _server.Intercept = FaultInjection.ForPath(package, FaultInjection.FirstRequests(2, FaultInjection.Status(404)));
+        var seen = _server.RequestCount;
+
+        // When
+        var run = await UpdateAsync("--retries=3");
+
+        // Then
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Equal(3, RequestsSince(seen).Count(p => p.EndsWith(package, StringComparison.Ordinal)));
+        Assert.Equal("3.15.5", LinkTarget(MirrorRoot.LatestStableName));
+        Assert.Equal(TreeDigest.Lines(releases.BranchDirectory(releases.SecondRoot)), TreeDigest.Lines(Mirror.SnapshotPath("3.15.5")));
+    }
+
+    [Fact]
+    public async Task Should_exit_with_the_locked_code_naming_the_holder_and_change_nothing_while_another_run_holds_the_root()
+    {
+        // Given another run holds the root's lock
+        using var held = RunLock.Acquire(Mirror);
+        var listing = _root.Listing();
+
+        // When
+        var run = await UpdateAsync();
+
+        // Then
+        Assert.Equal(MirrorExitCodes.Locked, run.ExitCode);
+        var error = run.SingleErrorLine();
+        Assert.StartsWith($"Error: {Mirror.LockFile}: ", error);
+        Assert.Contains($"pid {Environment.ProcessId} on host {Environment.MachineName}", error);
+        Assert.Equal(listing, _root.Listing());
+    }
+
+    [Theory]
+    [InlineData("--force")]
+    [InlineData("--max-removed=50")]
+    public async Task Should_stop_an_update_that_drops_over_a_tenth_of_the_packages_unless_allowed(string allowance)
+    {
+        // Given a published synthetic 3.15.4 of 40 packages and an upstream 3.15.5 that drops 10 of them (25 %)
+        using var upstream = new GeneratedUpstream();
+        var first = UpstreamGenerator.Synthetic(40, UpstreamGenerator.MinPackageBytes, seed: 11);
+        var trimmed = first with
+        {
+            Version = "3.15.5",
+            ReleasedAt = first.ReleasedAt.AddDays(30),
+            Repositories = new Dictionary<string, IReadOnlyList<PackageSpec>>(StringComparer.Ordinal)
+            {
+                ["main"] = first.Repositories["main"],
+                ["community"] = first.Repositories["community"].Skip(10).ToList(),
+            },
+        };
+        _server.Root = upstream.Write("first", first);
+        var published = await UpdateAsync(_root.Path, upstream.KeysDirectory);
+        Assert.True(published.ExitCode == ExitCodes.Success, published.ToString());
+        var previous = TreeDigest.Lines(Mirror.SnapshotPath("3.15.4"));
+        _server.Root = upstream.Write("trimmed", trimmed);
+
+        // When the update is not allowed to drop that much
+        var guarded = await UpdateAsync(_root.Path, upstream.KeysDirectory);
+
+        // Then it stops before Relink
+        Assert.Equal(MirrorExitCodes.WipeGuard, guarded.ExitCode);
+        Assert.Equal("Error: 3.15.5: removes 10 of the previous snapshot's 40 packages (25.0 %), more than the 10.0 % allowed; pass --force to publish anyway",
+            guarded.SingleErrorLine());
+        AssertNothingNewPublished(previous);
+
+        // When it is allowed
+        var allowed = await UpdateAsync(_root.Path, upstream.KeysDirectory, allowance);
+
+        // Then it publishes
+        Assert.True(allowed.ExitCode == ExitCodes.Success, allowed.ToString());
+        Assert.Equal("3.15.5", LinkTarget(MirrorRoot.LatestStableName));
+        Assert.Equal(TreeDigest.Lines(Path.Combine(_server.Root, "v3.15")), TreeDigest.Lines(Mirror.SnapshotPath("3.15.5")));
+        Assert.Equal(30, Directory.GetFiles(Mirror.SnapshotPath("3.15.5"), "*.apk", SearchOption.AllDirectories).Length);
+        Assert.Equal(previous, TreeDigest.Lines(Mirror.SnapshotPath("3.15.4")));
+    }
+
+    [Theory]
+    [InlineData("P:../evil\nV:1.0-r0", "P:")]
+    [InlineData("P:../../../../evil\nV:1.0-r0", "P:")]
+    [InlineData("P:sub/evil\nV:1.0-r0", "P:")]
+    [InlineData("P:evil\nV:1.0-r0/../../../../evil", "V:")]
+    [InlineData("P:..\nV:/evil", "P:")]
+    public async Task Should_refuse_a_validly_signed_index_whose_package_file_name_would_escape_the_repository(string identity, string field)
+    {
+        // Given a root nested three folders deep, and a community index signed by a trusted key that names a hostile file
+        var root = Path.Combine(_root.Path, "a", "b", "alpine");
+        using var factory = new SignedIndexFactory();
+        var index = factory.Create(
+            "C:Q1hdUpqRv5mYgJEqW52UmVsvmeysE=\nP:harmless\nV:1.0-r0\nA:x86_64\nS:1\n\n"
+            + $"C:Q1hdUpqRv5mYgJEqW52UmVsvmeysE=\n{identity}\nA:x86_64\nS:1\n");
+        _server.Intercept = (context, serve) =>
+            context.Request.Path.Value!.EndsWith("community/x86_64/APKINDEX.tar.gz", StringComparison.Ordinal)
+                ? context.Response.Body.WriteAsync(index).AsTask()
+                : serve();
+        var keys = Directory.CreateDirectory(Path.Combine(_root.Path, "keys")).FullName;
+        var demoKey = Directory.GetFiles(releases.KeysDirectory).Single();
+        File.Copy(demoKey, Path.Combine(keys, Path.GetFileName(demoKey)));
+        File.Copy(Directory.GetFiles(factory.KeysDirectory).Single(), Path.Combine(keys, factory.KeyName));
+        var seen = _server.RequestCount;
+
+        // When
+        var run = await UpdateAsync(root, keys);
+
+        // Then it is refused as untrustworthy data, nothing is fetched for it, nothing is written anywhere
+        Assert.Equal(MirrorExitCodes.Verification, run.ExitCode);
+        var error = run.SingleErrorLine();
+        Assert.Matches(@"^Error: http://127\.0\.0\.1:\d+/alpine/v3\.15/community/x86_64/APKINDEX\.tar\.gz\b", error);
+        Assert.Contains($"{field} \"", error);
+        Assert.DoesNotContain(RequestsSince(seen), p => p.Contains("evil", StringComparison.Ordinal) || p.EndsWith(".apk", StringComparison.Ordinal));
+        // (the temporary folder around the root holds only the keys: no root, no staging, no file beside them)
+        Assert.Equal(
+            new[] { "keys", $"keys/{Path.GetFileName(demoKey)}", $"keys/{factory.KeyName}" }.Order(StringComparer.Ordinal),
+            TreeDigest.Of(_root.Path).Keys);
+    }
+
+    private void AssertNothingNewPublished(IReadOnlyList<string> previousSnapshot)
+    {
+        Assert.Equal(["3.15.4"], Mirror.PublishedSnapshots());
+        Assert.Equal("3.15.4", LinkTarget(MirrorRoot.LatestStableName));
+        Assert.Equal("3.15.4", LinkTarget("v3.15"));
+        Assert.Equal(previousSnapshot, TreeDigest.Lines(Mirror.SnapshotPath("3.15.4")));
+        Assert.Empty(TreeDigest.Temporaries(_root.Path));
+        Assert.Single(new RunHistory(Mirror).ReadAll());
+    }
+}
