@@ -54,10 +54,6 @@ public sealed class RollbackPruneTaskTests(DemoReleaseSeries series) : IClassFix
     private static List<string> Only(IEnumerable<string> digests, IEnumerable<string> snapshots) =>
         digests.Where(line => snapshots.Any(name => line.StartsWith(name + "/", StringComparison.Ordinal))).ToList();
 
-    /// <summary>The root's listing without the lock file, which every run that takes the lock rewrites in place by design.</summary>
-    private List<string> ListingBesideTheLock() =>
-        _root.Listing().Where(line => !line.StartsWith($"{MirrorRoot.StateDirectoryName}/lock ", StringComparison.Ordinal)).ToList();
-
     private static void AssertSucceeded(HostRun run) => Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
 
     [Fact]
@@ -98,7 +94,7 @@ public sealed class RollbackPruneTaskTests(DemoReleaseSeries series) : IClassFix
     {
         // Given
         await PublishAsync(2);
-        var listing = ListingBesideTheLock();
+        var listing = RootState.Of(_root);
 
         // When
         var run = await RunAsync("Rollback", $"--to={to}");
@@ -108,7 +104,7 @@ public sealed class RollbackPruneTaskTests(DemoReleaseSeries series) : IClassFix
         Assert.StartsWith("Error: ", run.SingleErrorLine());
         Assert.EndsWith(message, run.SingleErrorLine());
         Assert.Equal(("3.15.5", "3.15.5"), Links());
-        Assert.Equal(listing, ListingBesideTheLock());
+        Assert.Equal(listing, RootState.Of(_root));
     }
 
     [Fact]
@@ -116,7 +112,7 @@ public sealed class RollbackPruneTaskTests(DemoReleaseSeries series) : IClassFix
     {
         // Given
         await PublishAsync(1);
-        var listing = ListingBesideTheLock();
+        var listing = RootState.Of(_root);
 
         // When
         var run = await RunAsync("Rollback");
@@ -124,7 +120,7 @@ public sealed class RollbackPruneTaskTests(DemoReleaseSeries series) : IClassFix
         // Then
         Assert.NotEqual(ExitCodes.Success, run.ExitCode);
         Assert.Equal($"Error: {Mirror.LatestStableLink}: 3.15.4 is the oldest published snapshot; there is nothing older to roll back to", run.SingleErrorLine());
-        Assert.Equal(listing, ListingBesideTheLock());
+        Assert.Equal(listing, RootState.Of(_root));
     }
 
     [Fact]

@@ -127,7 +127,7 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
     {
         // Given 3.15.4 published and upstream unchanged
         await PublishFirstReleaseAsync();
-        var listing = _root.Listing();
+        var listing = RootState.Of(_root);
         var seen = _server.RequestCount;
 
         // When
@@ -135,7 +135,7 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
 
         // Then
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
-        Assert.Equal(listing, _root.Listing());
+        Assert.Equal(listing, RootState.Of(_root));
         Assert.Single(new RunHistory(Mirror).ReadAll());
         Assert.Equal([IndexCommunity, IndexMain, LatestReleases], RequestsSince(seen).Order(StringComparer.Ordinal));
     }
@@ -206,7 +206,7 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
     {
         // Given another run holds the root's lock
         using var held = RunLock.Acquire(Mirror);
-        var listing = _root.Listing();
+        var listing = RootState.Of(_root);
 
         // When
         var run = await UpdateAsync();
@@ -216,7 +216,7 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
         var error = run.SingleErrorLine();
         Assert.StartsWith($"Error: {Mirror.LockFile}: ", error);
         Assert.Contains($"pid {Environment.ProcessId} on host {Environment.MachineName}", error);
-        Assert.Equal(listing, _root.Listing());
+        Assert.Equal(listing, RootState.Of(_root));
     }
 
     [Theory]
