@@ -1,5 +1,6 @@
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Configuration;
+using AlpineMirror.Deploy;
 using AlpineMirror.Mirroring;
 using AlpineMirror.Planning;
 using AlpineMirror.Reporting;
@@ -15,6 +16,7 @@ public sealed class MirrorContext : FrostingContext, IDisposable
 {
     private static readonly string[] HostSwitches = ["target", "verbosity", "exclusive", "dryrun", "help"];
     private RunLock? _lock;
+    private DeployTrigger? _deployTrigger;
 
     public MirrorContext(ICakeContext context)
         : base(context)
@@ -75,5 +77,31 @@ public sealed class MirrorContext : FrostingContext, IDisposable
         }
     }
 
-    public void Dispose() => _lock?.Dispose();
+    /// <summary>The configured deploy step, checked on first use (the run lifetime uses it before any task runs).</summary>
+    public DeployTrigger DeployTrigger => _deployTrigger ??= DeployTrigger.FromOptions(Options, Environment.GetEnvironmentVariable);
+
+    /// <summary>Deploys a published snapshot as --deploy says, streaming the deployer's output into the build log.</summary>
+    public async Task DeployAsync(Func<DeployVariables> describe)
+    {
+        try
+        {
+            Deployed = await DeployTrigger.RunAsync(
+                describe,
+                line => Log.Write(Verbosity.Normal, LogLevel.Information, "{0}", line),
+                Cancellation);
+        }
+        catch (DeployException exception)
+        {
+            Deployed = DeployOutcome.Failed(exception.Message);
+            throw;
+        }
+
+        Log.Information("Deploy {0}: {1}", Deployed.Status, Deployed.Detail);
+    }
+
+    public void Dispose()
+    {
+        _deployTrigger?.Dispose();
+        _lock?.Dispose();
+    }
 }

@@ -1,6 +1,7 @@
 using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Configuration;
+using AlpineMirror.Deploy;
 using AlpineMirror.Mirroring;
 using AlpineMirror.Storage;
 using AlpineMirror.Upstream;
@@ -14,6 +15,7 @@ public static class MirrorExitCodes
     public const int Network = 4;
     public const int Locked = 5;
     public const int WipeGuard = 6;
+    public const int Deploy = 7;
 
     public static int For(Exception exception) => exception switch
     {
@@ -23,6 +25,7 @@ public static class MirrorExitCodes
         UpstreamException => Network,
         LockHeldException => Locked,
         WipeGuardException => WipeGuard,
+        DeployException => Deploy,
         _ => ExitCodes.Failure,
     };
 }

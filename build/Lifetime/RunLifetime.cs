@@ -17,6 +17,11 @@ public sealed class RunLifetime : FrostingLifetime<MirrorContext>
     {
         context.Target = info.TargetTask.Name;
         context.StartedAt = DateTimeOffset.UtcNow;
+        if (info.TasksToExecute.Any(t => t.Name is nameof(Tasks.TriggerAnsible) or nameof(Tasks.Rollback)))
+        {
+            // Deploy options are checked now: a typo must stop the run before it mirrors, not after it publishes.
+            _ = context.DeployTrigger;
+        }
     }
 
     public override void Teardown(MirrorContext context, ITeardownContext info)

@@ -1,11 +1,13 @@
+using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
+using AlpineMirror.Deploy;
 using AlpineMirror.Storage;
 using Cake.Core.Diagnostics;
 
 namespace AlpineMirror.Build.Tasks;
 
 [TaskName(nameof(Rollback))]
-[TaskDescription("Switch latest-stable and v<branch> back to the previous snapshot, or to --to=<name>, atomically")]
+[TaskDescription("Switch latest-stable and v<branch> back to the previous snapshot, or to --to=<name>, atomically; then deploy it")]
 public sealed class Rollback : AsyncFrostingTask<MirrorContext>
 {
     public override async Task RunAsync(MirrorContext context)
@@ -21,5 +23,14 @@ public sealed class Rollback : AsyncFrostingTask<MirrorContext>
             context.Published.BranchLink,
             context.Published.To,
             context.Published.From ?? "none");
+
+        // The stations boot what the boot infrastructure serves: it follows the rollback as --deploy says.
+        var rolledBack = context.Published;
+        await context.DeployAsync(() =>
+        {
+            using var keys = TrustedKeys.Load(context.Options.Keys);
+            return DeployVariables.FromPublished(
+                root, rolledBack.To, rolledBack.From, keys, context.Options.Archs[0], context.Options.Branch);
+        });
     }
 }

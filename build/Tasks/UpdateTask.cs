@@ -3,6 +3,7 @@ using AlpineMirror.Build.Hosting;
 namespace AlpineMirror.Build.Tasks;
 
 [TaskName(nameof(Update))]
-[TaskDescription("Plan, Snapshot, Mirror, Verify, Relink: publish a new verified snapshot atomically")]
+[TaskDescription("Plan, Snapshot, Mirror, Verify, Relink, TriggerAnsible: publish a new verified snapshot atomically, then deploy it")]
 [IsDependentOn(typeof(Relink))]
+[IsDependentOn(typeof(TriggerAnsible))]
 public sealed class Update : FrostingTask<MirrorContext>;

@@ -1,3 +1,5 @@
+using AlpineMirror.Deploy;
+
 namespace AlpineMirror.Configuration;
 
 /// <summary>Everything the operator chose for a run, resolved from the command line, environment and config file.</summary>
@@ -32,6 +34,13 @@ public sealed record MirrorOptions
     public string? To { get; init; }
     /// <summary>How many published snapshots Prune keeps.</summary>
     public int? Keep { get; init; }
+    /// <summary>When the boot infrastructure is redeployed after a publication or a rollback.</summary>
+    public DeployPolicy Deploy { get; init; } = DeployPolicy.Always;
+    public string? AnsiblePlaybook { get; init; }
+    public string? AnsibleInventory { get; init; }
+    public string? AnsibleArgs { get; init; }
+    public Uri? AwxUrl { get; init; }
+    public string? AwxJobTemplate { get; init; }
     /// <summary>Where to write the JSON report, besides the console.</summary>
     public string? Report { get; init; }
 

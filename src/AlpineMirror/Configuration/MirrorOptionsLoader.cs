@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using AlpineMirror.Deploy;
 using AlpineMirror.Storage;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -14,7 +15,8 @@ public static partial class MirrorOptionsLoader
     public const string EnvironmentPrefix = "ALPINEMIRROR_";
 
     private static readonly string[] OptionNames =
-        ["root", "upstream", "branch", "repos", "arch", "keys", "version", "releases", "retries", "timeout", "parallel", "max-removed", "force", "to", "keep", "report"];
+        ["root", "upstream", "branch", "repos", "arch", "keys", "version", "releases", "retries", "timeout", "parallel", "max-removed", "force", "to", "keep", "deploy", "ansible-playbook", "ansible-inventory", "ansible-args", "awx-url",
+            "awx-job-template", "report"];
 
     /// <param name="commandLine">Options given on the command line, by name without dashes.</param>
     /// <param name="environment">The process environment.</param>
@@ -41,7 +43,8 @@ public static partial class MirrorOptionsLoader
             }
 
             var variable = EnvironmentPrefix + name.ToUpperInvariant().Replace('-', '_');
-            if (environment.TryGetValue(variable, out var env))
+            // An empty variable counts as unset, as CI systems set unset secrets and variables to "".
+            if (environment.TryGetValue(variable, out var env) && env.Length > 0)
             {
                 return new OptionValue(variable, env);
             }
@@ -53,7 +56,7 @@ public static partial class MirrorOptionsLoader
         return new MirrorOptions
         {
             Root = Resolve("root") is { } root ? ParsePath(root) : null,
-            Upstream = Resolve("upstream") is { } upstream ? ParseUpstream(upstream) : defaults.Upstream,
+            Upstream = Resolve("upstream") is { } upstream ? ParseHttpUrl(upstream) : defaults.Upstream,
             Branch = Resolve("branch") is { } branch ? ParseBranch(branch) : null,
             Repos = Resolve("repos") is { } repos ? ParseNames(repos) : defaults.Repos,
             Archs = Resolve("arch") is { } arch ? ParseNames(arch) : defaults.Archs,
@@ -67,6 +70,15 @@ public static partial class MirrorOptionsLoader
             Force = Resolve("force") is { } force ? ParseBool(force) : defaults.Force,
             To = Resolve("to") is { } to ? ParseSnapshotName(to) : null,
             Keep = Resolve("keep") is { } keep ? ParseCount(keep, 1, 1000) : null,
+            Deploy = Resolve("deploy") is { } deploy ? ParseDeployPolicy(deploy) : defaults.Deploy,
+            AnsiblePlaybook = Resolve("ansible-playbook") is { } playbook ? ParsePath(playbook) : null,
+            // An inventory is a file or, as ansible accepts, a comma-separated host list such as "localhost,".
+            AnsibleInventory = Resolve("ansible-inventory") is { } inventory
+                ? inventory.Value.Contains(',') ? inventory.Value : ParsePath(inventory)
+                : null,
+            AnsibleArgs = Resolve("ansible-args")?.Value,
+            AwxUrl = Resolve("awx-url") is { } awxUrl ? ParseHttpUrl(awxUrl) : null,
+            AwxJobTemplate = Resolve("awx-job-template")?.Value,
             Report = Resolve("report") is { } report ? ParsePath(report) : null,
         };
     }
@@ -128,7 +140,7 @@ public static partial class MirrorOptionsLoader
             ? Path.GetFullPath(option.Value)
             : throw option.Invalid("a path");
 
-    private static Uri ParseUpstream(OptionValue option) =>
+    private static Uri ParseHttpUrl(OptionValue option) =>
         Uri.TryCreate(option.Value.TrimEnd('/'), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? uri
             : throw option.Invalid("an http:// or https:// URL");
@@ -157,6 +169,19 @@ public static partial class MirrorOptionsLoader
         && percent is >= 0 and <= 100
             ? percent / 100
             : throw option.Invalid("a percentage from 0 to 100, like 10 or 10%");
+
+    private static DeployPolicy ParseDeployPolicy(OptionValue option)
+    {
+        try
+        {
+            return DeployPolicy.Parse(option.Value);
+        }
+        catch (ConfigurationException)
+        {
+            // Said again with the source it came from: an environment variable or the config file.
+            throw option.Invalid("always, kernel-change or never");
+        }
+    }
 
     private static bool ParseBool(OptionValue option) =>
         bool.TryParse(option.Value, out var value) ? value : throw option.Invalid("true or false");

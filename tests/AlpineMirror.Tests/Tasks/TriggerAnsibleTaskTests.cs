@@ -1,0 +1,129 @@
+using System.Text.Json;
+using AlpineMirror.Build;
+using AlpineMirror.Build.Demo;
+using AlpineMirror.Build.Hosting;
+using AlpineMirror.Tests.Ci;
+using AlpineMirror.Tests.Support;
+
+namespace AlpineMirror.Tests.Tasks;
+
+/// <summary>Update and Rollback ending in a real deploy: the sample playbook run by the real ansible-playbook.</summary>
+public sealed class TriggerAnsibleTaskTests(DemoReleases releases) : IClassFixture<DemoReleases>, IAsyncLifetime
+{
+    private readonly TemporaryMirrorRoot _root = new();
+    private readonly string _boot = Directory.CreateTempSubdirectory("boot-").FullName;
+    private LocalUpstreamServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = new LocalUpstreamServer(releases.FirstRoot);
+        await _server.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _root.Dispose();
+        Directory.Delete(_boot, recursive: true);
+    }
+
+    private static string SamplePlaybook => Path.Combine(RepositoryRoot.Path, "deploy", "boot-infrastructure.yml");
+    private string Report => _root.Path + ".report.json";
+
+    private Task<HostRun> RunAsync(string target, params string[] extra) => InProcessHost.RunAsync(
+    [
+        $"--target={target}", $"--root={_root.Path}", $"--upstream={_server.BaseUri}", "--branch=v3.15",
+        $"--keys={releases.KeysDirectory}", "--retries=1", "--timeout=5", $"--report={Report}",
+        $"--ansible-playbook={SamplePlaybook}", "--ansible-inventory=localhost,",
+        $"--ansible-args=-c local -e boot_root={_boot}", .. extra,
+    ]);
+
+    private JsonElement Deployed(string version)
+    {
+        using var deployed = JsonDocument.Parse(File.ReadAllText(Path.Combine(_boot, "alpine", version, "deployed.json")));
+        return deployed.RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task Should_deploy_each_published_release_and_follow_a_rollback()
+    {
+        var first = await RunAsync("Update");
+        Assert.True(first.ExitCode == ExitCodes.Success, first.ToString());
+        Assert.Equal("3.15.4", new FileInfo(Path.Combine(_boot, "alpine", "current")).LinkTarget);
+        Assert.True(File.Exists(Path.Combine(_boot, "alpine", "3.15.4", "vmlinuz-lts")));
+
+        _server.Root = releases.SecondRoot;
+        var second = await RunAsync("Update", "--deploy=kernel-change");
+
+        Assert.True(second.ExitCode == ExitCodes.Success, second.ToString());
+        var variables = Deployed("3.15.5");
+        Assert.Equal("3.15.5", variables.GetProperty("alpine_version").GetString());
+        Assert.Equal("3.15.4", variables.GetProperty("alpine_previous_version").GetString());
+        Assert.Equal("v3.15", variables.GetProperty("alpine_branch").GetString());
+        Assert.Equal(Path.Combine(_root.Path, "3.15.5"), variables.GetProperty("alpine_snapshot_path").GetString());
+        Assert.Equal("5.15.41-r0", variables.GetProperty("linux_lts_version").GetString());
+        Assert.Equal("4.15.2-r1", variables.GetProperty("xen_version").GetString());
+        Assert.True(variables.GetProperty("kernel_changed").GetBoolean());
+        Assert.True(variables.GetProperty("xen_changed").GetBoolean());
+        Assert.Contains("3.15.5", File.ReadAllText(Path.Combine(_boot, "alpine", "menu.ipxe")));
+        using (var report = JsonDocument.Parse(File.ReadAllText(Report)))
+        {
+            Assert.Equal("deployed", report.RootElement.GetProperty("deploy").GetProperty("status").GetString());
+        }
+
+        var rollback = await RunAsync("Rollback");
+
+        Assert.True(rollback.ExitCode == ExitCodes.Success, rollback.ToString());
+        Assert.Equal("3.15.4", new FileInfo(Path.Combine(_boot, "alpine", "current")).LinkTarget);
+        Assert.Equal("3.15.5", Deployed("3.15.4").GetProperty("alpine_previous_version").GetString());
+    }
+
+    [Fact]
+    public async Task Should_skip_the_deploy_when_the_policy_says_so_and_say_why()
+    {
+        var run = await RunAsync("Update", "--deploy=never");
+
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.False(Directory.Exists(Path.Combine(_boot, "alpine")));
+        using var report = JsonDocument.Parse(File.ReadAllText(Report));
+        var deploy = report.RootElement.GetProperty("deploy");
+        Assert.Equal("skipped", deploy.GetProperty("status").GetString());
+        Assert.Equal("--deploy=never", deploy.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Should_fail_the_build_with_the_playbook_output_when_the_playbook_fails()
+    {
+        var failing = Path.Combine(_boot, "failing.yml");
+        File.WriteAllText(failing, """
+            - hosts: all
+              gather_facts: false
+              tasks:
+                - ansible.builtin.fail:
+                    msg: "boot server refused {{ alpine_version }}"
+            """);
+
+        var run = await RunAsync("Update", $"--ansible-playbook={failing}");
+
+        Assert.Equal(MirrorExitCodes.Deploy, run.ExitCode);
+        Assert.Contains("boot server refused 3.15.4", run.SingleErrorLine());
+        Assert.Equal("3.15.4", new FileInfo(Path.Combine(_root.Path, "latest-stable")).LinkTarget);
+        using var report = JsonDocument.Parse(File.ReadAllText(Report));
+        Assert.Equal("failed", report.RootElement.GetProperty("deploy").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Should_refuse_an_incomplete_deploy_configuration_before_mirroring()
+    {
+        var run = await InProcessHost.RunAsync(
+        [
+            "--target=Update", $"--root={_root.Path}", $"--upstream={_server.BaseUri}", "--branch=v3.15",
+            $"--keys={releases.KeysDirectory}", $"--ansible-playbook={SamplePlaybook}",
+        ]);
+
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.StartsWith("Error: --ansible-inventory: ", run.SingleErrorLine());
+        Assert.Empty(_server.RequestedPaths);
+        Assert.False(File.Exists(Path.Combine(_root.Path, "latest-stable")));
+    }
+}
