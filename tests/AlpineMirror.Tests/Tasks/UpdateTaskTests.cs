@@ -41,9 +41,12 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
     private Task<HostRun> UpdateAsync(params string[] extra) => UpdateAsync(_root.Path, releases.KeysDirectory, extra);
 
     private Task<HostRun> UpdateAsync(string root, string keys, params string[] extra) =>
+        RunTargetAsync("Update", root, keys, extra);
+
+    private Task<HostRun> RunTargetAsync(string target, string root, string keys, params string[] extra) =>
         InProcessHost.RunAsync(
         [
-            "--target=Update", $"--root={root}", $"--upstream={_server.BaseUri}", "--branch=v3.15",
+            $"--target={target}", $"--root={root}", $"--upstream={_server.BaseUri}", "--branch=v3.15",
             $"--keys={keys}", "--retries=1", "--timeout=5", .. extra,
         ]);
 
@@ -57,10 +60,11 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
     private string? LinkTarget(string name) => new FileInfo(Path.Combine(_root.Path, name)).LinkTarget;
 
     /// <summary>The file name of the linux-lts package the second demo release brings (5.15.41-r0).</summary>
-    private string UpdatedKernelPackage() =>
-        releases.Second.Repositories["main"].Single(p => p.Name == "linux-lts") is var kernel
-            ? $"{kernel.Name}-{kernel.Version}.apk"
-            : throw new InvalidOperationException("no linux-lts");
+    private string UpdatedKernelPackage()
+    {
+        var kernel = releases.Second.Repositories["main"].Single(p => p.Name == "linux-lts");
+        return $"{kernel.Name}-{kernel.Version}.apk";
+    }
 
     private IReadOnlyList<string> RequestsSince(int count) => _server.RequestedPaths.Skip(count).ToList();
 
@@ -300,6 +304,29 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
         Assert.Equal(
             new[] { "keys", $"keys/{Path.GetFileName(demoKey)}", $"keys/{factory.KeyName}" }.Order(StringComparer.Ordinal),
             TreeDigest.Of(_root.Path).Keys);
+    }
+
+    [Fact]
+    public async Task Should_finish_a_relink_interrupted_after_its_rename_instead_of_publishing_a_duplicate_snapshot()
+    {
+        // Given 3.15.4 published, and a run for 3.15.5 stopped inside Relink (a crash or power loss): staging was
+        // verified and renamed into place, but latest-stable and v3.15 were not switched yet
+        await PublishFirstReleaseAsync();
+        _server.Root = releases.SecondRoot;
+        var verified = await RunTargetAsync("Verify", _root.Path, releases.KeysDirectory);
+        Assert.True(verified.ExitCode == ExitCodes.Success, verified.ToString());
+        Directory.Move(Mirror.StagingPath("3.15.5"), Mirror.SnapshotPath("3.15.5"));
+
+        // When the operator runs the update again
+        var run = await UpdateAsync();
+
+        // Then that publication is completed: 3.15.5 linked, no copy of it under another name, and a rollback
+        // still goes to 3.15.4 rather than to a twin of the current snapshot
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Equal(["3.15.4", "3.15.5"], Mirror.PublishedSnapshots());
+        Assert.Equal("3.15.5", LinkTarget(MirrorRoot.LatestStableName));
+        Assert.Equal("3.15.5", LinkTarget("v3.15"));
+        Assert.Equal("3.15.4", Mirror.PreviousSnapshot());
     }
 
     private void AssertNothingNewPublished(IReadOnlyList<string> previousSnapshot)
