@@ -30,7 +30,7 @@ public sealed class ChildHostProcess : IDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts <c>dotnet AlpineMirror.Build.dll &lt;args&gt;</c>.</summary>
-    public static ChildHostProcess Start(IEnumerable<string> args)
+    public static ChildHostProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -48,15 +48,21 @@ public sealed class ChildHostProcess : IDisposable
         // No colours or terminal control sequences in the captured output.
         start.Environment["NO_COLOR"] = "1";
         start.Environment["TERM"] = "dumb";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException($"dotnet {HostPath}: could not start");
         process.StandardInput.Close();
         return new ChildHostProcess(process);
     }
 
     /// <summary>Runs to the end and returns how it ended; fails the test if it runs longer than <paramref name="timeout"/>.</summary>
-    public static async Task<HostRun> RunAsync(IEnumerable<string> args, TimeSpan timeout)
+    public static async Task<HostRun> RunAsync(
+        IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        using var child = Start(args);
+        using var child = Start(args, environment);
         return await child.WaitForExitAsync(timeout);
     }
 
