@@ -1,3 +1,5 @@
+using AlpineMirror.Storage;
+
 namespace AlpineMirror.Apk;
 
 /// <summary>A finished .apk file and the APKINDEX record that describes it.</summary>
@@ -23,7 +25,7 @@ public sealed class BuiltApkPackage
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var path = Path.Combine(directory, Entry.FileName);
-        AtomicFileWriter.Write(path, stream => stream.Write(Content.Span));
+        AtomicFile.WriteAllBytes(path, Content.Span);
         return path;
     }
 }

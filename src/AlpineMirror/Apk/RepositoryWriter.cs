@@ -1,3 +1,4 @@
+using AlpineMirror.Storage;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -51,11 +52,7 @@ public sealed class RepositoryWriter
 
         var signature = _key is null ? [] : SignatureSegment.Create(_key, _signatureHash, unsigned, modified);
         var path = Path.Combine(directory, IndexFileName);
-        AtomicFileWriter.Write(path, stream =>
-        {
-            stream.Write(signature);
-            stream.Write(unsigned);
-        });
+        AtomicFile.WriteAllBytes(path, [.. signature, .. unsigned]);
         return path;
     }
 

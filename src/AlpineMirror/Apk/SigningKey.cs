@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using AlpineMirror.Configuration;
+using AlpineMirror.Storage;
 
 namespace AlpineMirror.Apk;
 
@@ -83,7 +84,7 @@ public sealed class SigningKey : IDisposable
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var path = Path.Combine(directory, KeyName);
-        AtomicFileWriter.Write(path, stream => stream.Write(System.Text.Encoding.ASCII.GetBytes(ExportPublicKeyPem())));
+        AtomicFile.WriteAllBytes(path, System.Text.Encoding.ASCII.GetBytes(ExportPublicKeyPem()));
         return path;
     }
 
@@ -93,7 +94,7 @@ public sealed class SigningKey : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var path = Path.Combine(directory, KeyName[..^".pub".Length]);
         var pem = System.Text.Encoding.ASCII.GetBytes(_rsa.ExportPkcs8PrivateKeyPem() + "\n");
-        AtomicFileWriter.Write(path, stream => stream.Write(pem), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        AtomicFile.WriteAllBytes(path, pem, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return path;
     }
 

@@ -56,6 +56,34 @@ public static partial class AtomicFile
             .ToList();
     }
 
+    /// <summary>
+    /// Replaces <paramref name="path"/> with <paramref name="bytes"/>, atomically, creating it with <paramref name="mode"/>
+    /// (0644 unless said otherwise; a private key wants 0600).
+    /// </summary>
+    /// <exception cref="StorageException">The temporary could not be flushed or renamed over the target.</exception>
+    public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes, UnixFileMode? mode = null)
+    {
+        var target = Path.GetFullPath(path);
+        var temporary = TemporaryPathFor(target);
+        try
+        {
+            using var stream = new FileStream(temporary, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = mode ?? (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead),
+            });
+            stream.Write(bytes);
+        }
+        catch
+        {
+            DeleteQuietly(temporary);
+            throw;
+        }
+
+        Commit(temporary, target);
+    }
+
     /// <summary>Replaces <paramref name="path"/> with <paramref name="bytes"/>, atomically.</summary>
     /// <exception cref="StorageException">The temporary could not be created, flushed or renamed over the target.</exception>
     public static Task WriteAllBytesAsync(string path, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
