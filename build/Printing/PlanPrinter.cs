@@ -12,9 +12,13 @@ internal static class PlanPrinter
 
     public static void Print(MirrorPlan plan, IAnsiConsole console)
     {
-        console.MarkupLine(plan.HasChanges
-            ? $"Snapshot [bold]{plan.Snapshot}[/] of {plan.Branch} from {Markup.Escape(plan.Upstream.AbsoluteUri)} (current: {plan.PreviousSnapshot ?? "none"})"
-            : $"Nothing new upstream: [bold]{plan.Snapshot}[/] is up to date with {plan.Branch}.");
+        console.MarkupLine(plan switch
+        {
+            { RolledBackFrom: { } rolledBackFrom } => $"Upstream still serves [bold]{rolledBackFrom}[/], which was rolled back from: [bold]{plan.Snapshot}[/] stays published.",
+            { HasChanges: false } => $"Nothing new upstream: [bold]{plan.Snapshot}[/] is up to date with {plan.Branch}.",
+            { PublishedButNotLinked: { } published } => $"[bold]{published}[/] is already published whole but not linked (a run stopped inside Relink): the update only switches latest-stable to it.",
+            _ => $"Snapshot [bold]{plan.Snapshot}[/] of {plan.Branch} from {Markup.Escape(plan.Upstream.AbsoluteUri)} (current: {plan.PreviousSnapshot ?? "none"})",
+        });
 
         var repositories = new Table().AddColumns("repository", "added", "updated", "removed", "unchanged", "to fetch", "download");
         foreach (var r in plan.Repositories)

@@ -12,7 +12,7 @@ namespace AlpineMirror.Build.Tasks;
 [IsDependentOn(typeof(Snapshot))]
 public sealed class Mirror : AsyncFrostingTask<MirrorContext>
 {
-    public override bool ShouldRun(MirrorContext context) => context.Plan is not { HasChanges: false };
+    public override bool ShouldRun(MirrorContext context) => context.Plan is not { NeedsMirror: false };
 
     public override async Task RunAsync(MirrorContext context)
     {

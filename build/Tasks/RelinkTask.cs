@@ -15,7 +15,9 @@ public sealed class Relink : AsyncFrostingTask<MirrorContext>
     {
         var plan = context.RequirePlan();
         var root = context.Root;
-        context.Published = SnapshotPublisher.Publish(root, context.StagingPath, plan.Snapshot, plan.Branch);
+        context.Published = plan.PublishedButNotLinked is { } published
+            ? SnapshotPublisher.Relink(root, published, plan.Branch)
+            : SnapshotPublisher.Publish(root, context.StagingPath, plan.Snapshot, plan.Branch);
         await new RunHistory(root).AppendAsync(
             new RunRecord(
                 plan.Snapshot,

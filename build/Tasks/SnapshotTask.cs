@@ -11,13 +11,23 @@ public sealed class Snapshot : AsyncFrostingTask<MirrorContext>
 {
     public override bool ShouldRun(MirrorContext context)
     {
-        if (context.Plan is { HasChanges: false } plan)
+        switch (context.Plan)
         {
-            context.Log.Information("Nothing new upstream: {0} stays published, nothing to do.", plan.Snapshot);
-            return false;
+            case { RolledBackFrom: { } rolledBackFrom } plan:
+                context.Log.Information(
+                    "Upstream still serves {0}, which was rolled back from: {1} stays published until upstream moves on.",
+                    rolledBackFrom,
+                    plan.Snapshot);
+                return false;
+            case { HasChanges: false } plan:
+                context.Log.Information("Nothing new upstream: {0} stays published, nothing to do.", plan.Snapshot);
+                return false;
+            case { PublishedButNotLinked: { } published }:
+                context.Log.Information("{0} is already published whole (a run stopped inside Relink): only the links switch.", published);
+                return false;
+            default:
+                return true;
         }
-
-        return true;
     }
 
     public override async Task RunAsync(MirrorContext context)

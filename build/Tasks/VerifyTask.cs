@@ -10,7 +10,7 @@ namespace AlpineMirror.Build.Tasks;
 [IsDependentOn(typeof(Mirror))]
 public sealed class Verify : FrostingTask<MirrorContext>
 {
-    public override bool ShouldRun(MirrorContext context) => context.Plan is not { HasChanges: false };
+    public override bool ShouldRun(MirrorContext context) => context.Plan is not { NeedsMirror: false };
 
     public override void Run(MirrorContext context)
     {

@@ -13,12 +13,29 @@ public sealed record MirrorPlan
     public required IReadOnlyList<ReleasePlan> Releases { get; init; }
     public required IReadOnlyList<KernelChange> Kernels { get; init; }
 
+    /// <summary>
+    /// A snapshot newer than the current one that already holds exactly what upstream serves but that latest-stable
+    /// does not point to: a run stopped inside Relink. The update only switches the links to it.
+    /// </summary>
+    public string? PublishedButNotLinked { get; init; }
+
+    /// <summary>
+    /// The snapshot the operator rolled back from, when upstream still serves exactly it: publishing it again would undo
+    /// the rollback, so nothing changes until upstream moves on (or the operator rolls forward with Rollback --to).
+    /// </summary>
+    public string? RolledBackFrom { get; init; }
+
     public int PackagesToFetch => Repositories.Sum(r => r.ToFetch.Count);
     public int ReleaseFilesToFetch => Releases.Sum(r => r.ToFetch.Count());
     public long DownloadBytes => Repositories.Sum(r => r.DownloadBytes) + Releases.Sum(r => r.DownloadBytes);
 
     /// <summary>False when the published snapshot already is what upstream serves: an update then publishes nothing.</summary>
-    public bool HasChanges =>
+    public bool HasChanges => RolledBackFrom is null && (PublishedButNotLinked is not null || DiffersFromPrevious);
+
+    /// <summary>Whether a new snapshot must be staged, mirrored and verified (rather than only linked, or nothing).</summary>
+    public bool NeedsMirror => HasChanges && PublishedButNotLinked is null;
+
+    private bool DiffersFromPrevious =>
         PreviousSnapshot is null
         || PackagesToFetch > 0
         || ReleaseFilesToFetch > 0

@@ -49,9 +49,32 @@ public sealed class MirrorPlanner(UpstreamClient client, TrustedKeys keys)
             Kernels = KernelChanges(repositories),
         };
 
+        if (draft.HasChanges && NewestUnlinked(root, previous) is { } newest && Holds(root.SnapshotPath(newest), draft))
+        {
+            var rolledBackFrom = new RunHistory(root).ReadAll().Any(r => r.Action == RunAction.Rollback && r.Previous == newest);
+            return rolledBackFrom
+                ? draft with { Snapshot = previous!, RolledBackFrom = newest }
+                : draft with { Snapshot = newest, PublishedButNotLinked = newest };
+        }
+
         var release = options.Version ?? latestReleases.Select(r => r.Parsed.Version).Max(SnapshotName.Comparer)!;
         return draft with { Snapshot = NameSnapshot(draft, release, options.Version is not null, root) };
     }
+
+    /// <summary>The newest published snapshot when it is newer than the one latest-stable points to.</summary>
+    private static string? NewestUnlinked(MirrorRoot root, string? current) =>
+        root.PublishedSnapshots().LastOrDefault() is { } newest
+        && (current is null || SnapshotName.Comparer.Compare(newest, current) > 0)
+            ? newest
+            : null;
+
+    /// <summary>Whether a published snapshot holds upstream's exact signed indexes and release lists.</summary>
+    private static bool Holds(string snapshot, MirrorPlan plan) =>
+        plan.Repositories.All(r => SameBytes(Path.Combine(snapshot, UpstreamLayout.IndexPath(r.Repo, r.Arch)), r.Index.Span))
+        && plan.Releases.All(r => SameBytes(Path.Combine(snapshot, UpstreamLayout.LatestReleasesPath(r.Arch)), r.LatestReleases.Span));
+
+    private static bool SameBytes(string path, ReadOnlySpan<byte> expected) =>
+        File.Exists(path) && new FileInfo(path).Length == expected.Length && expected.SequenceEqual(File.ReadAllBytes(path));
 
     private static string NameSnapshot(MirrorPlan plan, string release, bool chosenByOperator, MirrorRoot root)
     {

@@ -100,6 +100,26 @@ public static partial class SnapshotPublisher
         return new SnapshotSwitch(current, target, alias);
     }
 
+    /// <summary>
+    /// Switches latest-stable and the branch alias to <paramref name="name"/>, a snapshot already published whole:
+    /// finishes a publication whose run stopped between renaming staging into place and switching the links.
+    /// </summary>
+    /// <exception cref="StorageException"><paramref name="name"/> is not a published snapshot.</exception>
+    public static SnapshotSwitch Relink(MirrorRoot root, string name, string branch)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        if (!root.PublishedSnapshots().Contains(name))
+        {
+            throw new StorageException(root.SnapshotPath(name), "expected a published snapshot to link to, found none");
+        }
+
+        var previous = root.CurrentSnapshot();
+        var alias = BranchAlias(branch, name);
+        SwitchLinks(root, name, alias);
+        Directory.CreateDirectory(root.InHouseRepository);
+        return new SnapshotSwitch(previous, name, alias);
+    }
+
     // latest-stable first: it is what the stations use; the alias only serves upstream-style URLs.
     private static void SwitchLinks(MirrorRoot root, string name, string alias)
     {

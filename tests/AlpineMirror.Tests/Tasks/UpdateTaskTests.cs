@@ -329,6 +329,24 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
         Assert.Equal("3.15.4", Mirror.PreviousSnapshot());
     }
 
+    [Fact]
+    public async Task Should_not_republish_what_the_operator_rolled_back_from_until_upstream_moves_on()
+    {
+        // Given 3.15.5 published over 3.15.4, then rolled back because it broke the stations
+        await PublishFirstReleaseAsync();
+        _server.Root = releases.SecondRoot;
+        Assert.Equal(ExitCodes.Success, (await UpdateAsync()).ExitCode);
+        Assert.Equal(ExitCodes.Success, (await RunTargetAsync("Rollback", _root.Path, releases.KeysDirectory)).ExitCode);
+
+        // When the nightly update runs while upstream still serves exactly 3.15.5
+        var run = await UpdateAsync();
+
+        // Then the rollback holds: nothing is published again under another name, latest-stable stays on 3.15.4
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Equal(["3.15.4", "3.15.5"], Mirror.PublishedSnapshots());
+        Assert.Equal("3.15.4", LinkTarget(MirrorRoot.LatestStableName));
+    }
+
     private void AssertNothingNewPublished(IReadOnlyList<string> previousSnapshot)
     {
         Assert.Equal(["3.15.4"], Mirror.PublishedSnapshots());
