@@ -22,6 +22,12 @@ public sealed class RunLifetime : FrostingLifetime<MirrorContext>
             // Deploy options are checked now: a typo must stop the run before it mirrors, not after it publishes.
             _ = context.DeployTrigger;
         }
+
+        if (!context.DryRun && info.TasksToExecute.Any(t => t.Name is nameof(Tasks.Snapshot) or nameof(Tasks.Rollback) or nameof(Tasks.Prune)))
+        {
+            // Locked before planning, so the plan is made from the root as it stays until this run ends.
+            context.EnsureLocked();
+        }
     }
 
     public override void Teardown(MirrorContext context, ITeardownContext info)
@@ -83,7 +89,7 @@ public sealed class RunLifetime : FrostingLifetime<MirrorContext>
         }
 
         var reports = Directory.CreateDirectory(new MirrorRoot(context.Options.Root).ReportsDirectory).FullName;
-        var name = $"{report.StartedAt:yyyyMMdd'T'HHmmss'Z'}-{report.Target}";
+        var name = $"{report.StartedAt:yyyyMMdd'T'HHmmss.fff'Z'}-{report.Target}";
         File.WriteAllText(Path.Combine(reports, name + ".json"), json);
         File.WriteAllText(Path.Combine(reports, name + ".md"), markdown);
     }

@@ -300,10 +300,17 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
         Assert.Matches(@"^Error: http://127\.0\.0\.1:\d+/alpine/v3\.15/community/x86_64/APKINDEX\.tar\.gz\b", error);
         Assert.Contains($"{field} \"", error);
         Assert.DoesNotContain(RequestsSince(seen), p => p.Contains("evil", StringComparison.Ordinal) || p.EndsWith(".apk", StringComparison.Ordinal));
-        // (the temporary folder around the root holds only the keys: no root, no staging, no file beside them)
+        // (around the root only the keys; in it only the tool's own state: the run's lock and its failure report,
+        // no staging, no snapshot, no link, and nothing beside it)
+        var written = TreeDigest.Of(_root.Path).Keys
+            .Where(p => !p.StartsWith("a/b/alpine/.alpinemirror/reports/", StringComparison.Ordinal));
         Assert.Equal(
-            new[] { "keys", $"keys/{Path.GetFileName(demoKey)}", $"keys/{factory.KeyName}" }.Order(StringComparer.Ordinal),
-            TreeDigest.Of(_root.Path).Keys);
+            new[]
+            {
+                "a", "a/b", "a/b/alpine", "a/b/alpine/.alpinemirror", "a/b/alpine/.alpinemirror/lock",
+                "a/b/alpine/.alpinemirror/reports", "keys", $"keys/{Path.GetFileName(demoKey)}", $"keys/{factory.KeyName}",
+            }.Order(StringComparer.Ordinal),
+            written);
     }
 
     [Fact]
