@@ -18,11 +18,23 @@ public static class GzipMembers
     private const int TrailerLength = 8;
     private const int InputChunk = 16 * 1024;
 
+    // Signature and control members are a few hundred bytes: feeding (copying) them 16 KiB at a time costs more than
+    // inflating them, so input starts small and doubles.
+    private const int FirstInputChunk = 1024;
+
     private const byte FlagHeaderCrc = 0x02;
     private const byte FlagExtra = 0x04;
     private const byte FlagName = 0x08;
     private const byte FlagComment = 0x10;
     private const byte ReservedFlags = 0xE0;
+
+    // An Inflater carries a 32 KiB window and its tables: one per thread, reset per member, instead of one per member.
+    // Taken out of the slot while in use and put back only after a clean run, so a corrupt stream never leaves it half-used.
+    [ThreadStatic]
+    private static Inflater? t_inflater;
+
+    [ThreadStatic]
+    private static Crc32? t_checksum;
 
     /// <summary>The first member of <paramref name="data"/>.</summary>
     /// <exception cref="ApkFormatException">The data does not start with a complete gzip member.</exception>
@@ -188,13 +200,18 @@ public static class GzipMembers
         out uint crc,
         out long size)
     {
-        var inflater = new Inflater(noHeader: true);
-        var checksum = new Crc32();
+        var inflater = t_inflater ?? new Inflater(noHeader: true);
+        var checksum = t_checksum ?? new Crc32();
+        t_inflater = null;
+        t_checksum = null;
+        inflater.Reset();
+        checksum.Reset();
         var input = ArrayPool<byte>.Shared.Rent(InputChunk);
         var output = ArrayPool<byte>.Shared.Rent(4 * InputChunk);
         try
         {
             var fed = start;
+            var chunk = FirstInputChunk;
             while (!inflater.IsFinished)
             {
                 if (inflater.IsNeedingInput)
@@ -204,10 +221,12 @@ public static class GzipMembers
                         consumed = 0;
                         crc = 0;
                         size = 0;
+                        Keep(inflater, checksum);
                         return false;
                     }
 
-                    var count = Math.Min(InputChunk, data.Length - fed);
+                    var count = Math.Min(chunk, data.Length - fed);
+                    chunk = Math.Min(2 * chunk, InputChunk);
                     data.Slice(fed, count).CopyTo(input);
                     inflater.SetInput(input, 0, count);
                     fed += count;
@@ -236,6 +255,7 @@ public static class GzipMembers
             consumed = fed - inflater.RemainingInput - start;
             crc = (uint)checksum.Value;
             size = inflater.TotalOut;
+            Keep(inflater, checksum);
             return true;
         }
         catch (Exception error) when (error is SharpZipBaseException or IndexOutOfRangeException or InvalidOperationException)
@@ -249,5 +269,11 @@ public static class GzipMembers
             ArrayPool<byte>.Shared.Return(input);
             ArrayPool<byte>.Shared.Return(output);
         }
+    }
+
+    private static void Keep(Inflater inflater, Crc32 checksum)
+    {
+        t_inflater = inflater;
+        t_checksum = checksum;
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Formats.Tar;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -23,14 +24,23 @@ public sealed class PackageVerifier : IDisposable
     private const int MaxHeadLength = 16 * 1024 * 1024;
     private const string PackageInfoName = ".PKGINFO";
 
+    // The inflated signature and control tars are read within one call, so a thread can reuse one buffer for them;
+    // one grown past this (a hostile control member) is dropped rather than kept for the life of the thread.
+    private const int MaxRetainedTarCapacity = 1024 * 1024;
+
+    [ThreadStatic]
+    private static MemoryStream? t_tar;
+
     private readonly ApkIndexEntry _entry;
     private readonly string _source;
     private readonly ApkChecksum _identity;
-    private readonly IncrementalHash _identityHash;
-    private MemoryStream? _head = new();
+    private byte[]? _head;
+    private int _headLength;
+    private bool _headRead;
     private int _nextAttemptLength;
     private GzipMemberRange? _firstMember;
-    private MemoryStream? _firstMemberTar;
+    private bool _firstIsSignature;
+    private IncrementalHash? _identityHash;
     private IncrementalHash? _dataHash;
     private PackageInfo? _packageInfo;
     private long _received;
@@ -48,7 +58,6 @@ public sealed class PackageVerifier : IDisposable
         _identity = ApkChecksum.TryParse(entry.Checksum, out var identity, out var error)
             ? identity!
             : throw new ApkFormatException(source, $"C: {error}");
-        _identityHash = IncrementalHash.CreateHash(_identity.Algorithm);
     }
 
     /// <summary>Reads <paramref name="stream"/> to its end once and verifies it.</summary>
@@ -58,11 +67,18 @@ public sealed class PackageVerifier : IDisposable
     {
         ArgumentNullException.ThrowIfNull(stream);
         using var verifier = new PackageVerifier(entry, source);
-        var buffer = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        var buffer = ArrayPool<byte>.Shared.Rent(81920);
+        try
         {
-            verifier.Append(buffer.AsSpan(0, read));
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                verifier.Append(buffer.AsSpan(0, read));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         verifier.Complete();
@@ -80,26 +96,39 @@ public sealed class PackageVerifier : IDisposable
             throw new ChecksumMismatchException(_source, "S", Size(_entry.Size), $"more than {_entry.Size} bytes");
         }
 
-        if (_head is null)
+        if (_headRead)
         {
             HashData(chunk);
             return;
         }
 
-        _head.Write(chunk);
-
-        // Retrying only after the buffer doubled keeps small network reads from re-inflating the head each time.
-        if ((_head.Length < _nextAttemptLength && _head.Length <= MaxHeadLength) || TryReadHead(final: false))
+        if (_headLength == 0)
         {
-            return;
+            // The whole head usually arrives in the first chunk: read it there, without copying anything.
+            if (TryReadHead(chunk, final: false))
+            {
+                return;
+            }
+
+            BufferHead(chunk);
+        }
+        else
+        {
+            BufferHead(chunk);
+
+            // Retrying only after the buffer doubled keeps small network reads from re-inflating the head each time.
+            if ((_headLength < _nextAttemptLength && _headLength <= MaxHeadLength) || TryReadHead(BufferedHead, final: false))
+            {
+                return;
+            }
         }
 
-        if (_head.Length > MaxHeadLength)
+        if (_headLength > MaxHeadLength)
         {
             throw new ApkFormatException(_source, $"no complete control member in the first {MaxHeadLength} bytes");
         }
 
-        _nextAttemptLength = (int)_head.Length * 2;
+        _nextAttemptLength = _headLength * 2;
     }
 
     /// <summary>Checks what can only be checked at the end of the package.</summary>
@@ -114,15 +143,16 @@ public sealed class PackageVerifier : IDisposable
             throw new ChecksumMismatchException(_source, "S", Size(_entry.Size), Size(_received));
         }
 
-        if (_head is not null)
+        if (!_headRead)
         {
-            TryReadHead(final: true);
+            TryReadHead(BufferedHead, final: true);
         }
 
         var info = _packageInfo!;
         if (_dataHash is not null)
         {
-            var actual = _dataHash.GetHashAndReset();
+            Span<byte> actual = stackalloc byte[SHA256.HashSizeInBytes];
+            _dataHash.GetHashAndReset(actual);
             if (!CryptographicOperations.FixedTimeEquals(actual, info.DataHash))
             {
                 throw new ChecksumMismatchException(
@@ -132,7 +162,7 @@ public sealed class PackageVerifier : IDisposable
         else
         {
             // Legacy package without datahash: C: covers control and data, so it is only known now.
-            RequireIdentity(_identityHash.GetHashAndReset());
+            RequireIdentity(_identityHash!.GetHashAndReset());
             RequireNameAndVersion(info);
         }
     }
@@ -140,10 +170,9 @@ public sealed class PackageVerifier : IDisposable
     public void Dispose()
     {
         _completed = true;
-        _identityHash.Dispose();
+        _identityHash?.Dispose();
         _dataHash?.Dispose();
-        _head?.Dispose();
-        _firstMemberTar?.Dispose();
+        ReleaseHead();
     }
 
     private void ThrowIfCompleted()
@@ -159,6 +188,8 @@ public sealed class PackageVerifier : IDisposable
 
     private static string Size(long bytes) => bytes.ToString(CultureInfo.InvariantCulture);
 
+    private ReadOnlySpan<byte> BufferedHead => _head.AsSpan(0, _headLength);
+
     private void HashData(ReadOnlySpan<byte> bytes)
     {
         if (_dataHash is not null)
@@ -167,72 +198,95 @@ public sealed class PackageVerifier : IDisposable
         }
         else
         {
-            _identityHash.AppendData(bytes);
+            _identityHash!.AppendData(bytes);
         }
     }
 
-    // Finds the signature (if any) and control members in the buffered head; false when more bytes are needed.
-    private bool TryReadHead(bool final)
+    // Keeps the leading bytes until the head is complete; the buffer comes from the shared pool and goes back to it.
+    private void BufferHead(ReadOnlySpan<byte> chunk)
     {
-        var head = new ReadOnlySpan<byte>(_head!.GetBuffer(), 0, (int)_head.Length);
-        if (_firstMember is null)
+        var length = _headLength + chunk.Length;
+        if (_head is null || _head.Length < length)
         {
-            var tar = new MemoryStream();
-            if (!TryReadMember(head, 0, tar, final, out var member))
-            {
-                tar.Dispose();
-                return false;
-            }
-
-            _firstMember = member;
-            _firstMemberTar = tar;
+            var grown = ArrayPool<byte>.Shared.Rent(Math.Max(length, 2 * (_head?.Length ?? 0)));
+            BufferedHead.CopyTo(grown);
+            ReleaseHead();
+            _head = grown;
         }
 
-        var first = _firstMember.Value;
-        GzipMemberRange control;
-        MemoryStream controlTar;
-        if (StartsWithSignature(_firstMemberTar!))
+        chunk.CopyTo(_head.AsSpan(_headLength));
+        _headLength = length;
+    }
+
+    private void ReleaseHead()
+    {
+        if (_head is not null)
         {
-            controlTar = new MemoryStream();
-            try
+            ArrayPool<byte>.Shared.Return(_head);
+            _head = null;
+        }
+    }
+
+    // Finds the signature (if any) and control members at the start of the package; false when more bytes are needed.
+    private bool TryReadHead(ReadOnlySpan<byte> head, bool final)
+    {
+        var tar = t_tar ?? new MemoryStream();
+        t_tar = null;
+        try
+        {
+            tar.SetLength(0);
+            if (_firstMember is null)
             {
-                if (!TryReadMember(head, first.End, controlTar, final, out control))
+                if (!TryReadMember(head, 0, tar, final, out var member))
                 {
-                    controlTar.Dispose();
                     return false;
                 }
+
+                _firstMember = member;
+                _firstIsSignature = StartsWithSignature(tar);
             }
-            catch (ApkFormatException error)
+
+            // Unsigned package: apk takes a first member without .SIGN.* entries as the control member. Such a package
+            // completes in the call that found its first member, so tar still holds that member then.
+            var first = _firstMember.Value;
+            var control = first;
+            if (_firstIsSignature)
             {
-                // C: covers these bytes, so a damaged control member is a mismatch of C:, whatever broke first.
-                throw new ChecksumMismatchException(_source, "C", _entry.Checksum, $"an unreadable control member ({Detail(error)})");
+                tar.SetLength(0);
+                try
+                {
+                    if (!TryReadMember(head, first.End, tar, final, out control))
+                    {
+                        return false;
+                    }
+                }
+                catch (ApkFormatException error)
+                {
+                    // C: covers these bytes, so a damaged control member is a mismatch of C:, whatever broke first.
+                    throw new ChecksumMismatchException(_source, "C", _entry.Checksum, $"an unreadable control member ({Detail(error)})");
+                }
+            }
+
+            ReadControl(head.Slice(control.Offset, control.Length), tar);
+            _headRead = true;
+            HashData(head[control.End..]);
+            ReleaseHead();
+            return true;
+        }
+        finally
+        {
+            if (tar.Capacity <= MaxRetainedTarCapacity)
+            {
+                t_tar = tar;
             }
         }
-        else
-        {
-            // Unsigned package: apk takes a first member without .SIGN.* entries as the control member.
-            control = first;
-            controlTar = _firstMemberTar!;
-        }
-
-        using (controlTar)
-        {
-            ReadControl(head.Slice(control.Offset, control.Length), controlTar);
-        }
-
-        HashData(head[control.End..]);
-        _head.Dispose();
-        _head = null;
-        _firstMemberTar?.Dispose();
-        _firstMemberTar = null;
-        return true;
     }
 
     // C: is checked before .PKGINFO is trusted; only a legacy package without datahash has to wait for the end.
     private void ReadControl(ReadOnlySpan<byte> control, MemoryStream controlTar)
     {
-        _identityHash.AppendData(control);
-        var controlDigest = _identityHash.GetCurrentHash();
+        Span<byte> controlDigest = stackalloc byte[SHA256.HashSizeInBytes];
+        controlDigest = controlDigest[..CryptographicOperations.HashData(_identity.Algorithm, control, controlDigest)];
         if (_identity.Matches(controlDigest))
         {
             _packageInfo = ReadPackageInfo(controlTar);
@@ -260,6 +314,9 @@ public sealed class PackageVerifier : IDisposable
         {
             throw new ChecksumMismatchException(_source, "C", _entry.Checksum, actual);
         }
+
+        _identityHash = IncrementalHash.CreateHash(_identity.Algorithm);
+        _identityHash.AppendData(control);
     }
 
     private bool TryReadMember(ReadOnlySpan<byte> head, int offset, MemoryStream tar, bool final, out GzipMemberRange member)
@@ -321,7 +378,7 @@ public sealed class PackageVerifier : IDisposable
         throw new ApkFormatException(_source, "the control member has no .PKGINFO");
     }
 
-    private void RequireIdentity(byte[] digest)
+    private void RequireIdentity(ReadOnlySpan<byte> digest)
     {
         if (!_identity.Matches(digest))
         {
@@ -329,7 +386,7 @@ public sealed class PackageVerifier : IDisposable
         }
     }
 
-    private string FormatIdentity(byte[] digest) =>
+    private string FormatIdentity(ReadOnlySpan<byte> digest) =>
         _identity.Algorithm == HashAlgorithmName.SHA1 ? ApkChecksum.FormatSha1(digest) : "Q2" + Convert.ToBase64String(digest);
 
     private void RequireNameAndVersion(PackageInfo info)

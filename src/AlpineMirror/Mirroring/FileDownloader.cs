@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using AlpineMirror.Apk;
 using AlpineMirror.Storage;
@@ -124,29 +125,37 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
 
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var buffer = new byte[BufferSize];
-        while (true)
+        // Pooled: a fresh 128 KiB buffer per download is a large-object allocation per package.
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
         {
-            // The timeout bounds silence, not the whole transfer: a large image on a slow link is fine while bytes flow.
-            idle.CancelAfter(options.Timeout);
-            int read;
-            try
+            while (true)
             {
-                read = await body.ReadAsync(buffer, idle.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"no data for {options.Timeout.TotalSeconds:0.###} s after {download.Written} bytes");
-            }
+                // The timeout bounds silence, not the whole transfer: a large image on a slow link is fine while bytes flow.
+                idle.CancelAfter(options.Timeout);
+                int read;
+                try
+                {
+                    read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), idle.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"no data for {options.Timeout.TotalSeconds:0.###} s after {download.Written} bytes");
+                }
 
-            if (read == 0)
-            {
-                return;
-            }
+                if (read == 0)
+                {
+                    return;
+                }
 
-            counters.BytesReceived(read);
-            download.Check.Append(buffer.AsSpan(0, read));
-            await download.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                counters.BytesReceived(read);
+                download.Check.Append(buffer.AsSpan(0, read));
+                await download.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

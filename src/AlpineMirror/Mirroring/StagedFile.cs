@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 
 namespace AlpineMirror.Mirroring;
@@ -21,17 +22,25 @@ internal static class StagedFile
     /// <summary>Feeds up to <paramref name="limit"/> bytes of an open file to <paramref name="check"/>, without completing it.</summary>
     public static long Feed(Stream file, IStreamCheck check, long limit, CancellationToken cancellationToken)
     {
-        var buffer = new byte[BufferSize];
-        long total = 0;
-        int read;
-        while (total < limit && (read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, limit - total))) > 0)
+        // Pooled: a fresh 128 KiB buffer per file is a large-object allocation per package.
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            check.Append(buffer.AsSpan(0, read));
-            total += read;
-        }
+            long total = 0;
+            int read;
+            while (total < limit && (read = file.Read(buffer, 0, (int)Math.Min(BufferSize, limit - total))) > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                check.Append(buffer.AsSpan(0, read));
+                total += read;
+            }
 
-        return total;
+            return total;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>The lower-case hex digest of a file.</summary>
@@ -39,12 +48,19 @@ internal static class StagedFile
     {
         using var file = OpenRead(path);
         using var hash = IncrementalHash.CreateHash(algorithm);
-        var buffer = new byte[BufferSize];
-        int read;
-        while ((read = file.Read(buffer)) > 0)
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            hash.AppendData(buffer.AsSpan(0, read));
+            int read;
+            while ((read = file.Read(buffer, 0, BufferSize)) > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                hash.AppendData(buffer.AsSpan(0, read));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());

@@ -119,6 +119,53 @@ public sealed class PackageVerifierTests
     }
 
     [Fact]
+    public void Should_verify_a_good_package_after_a_corrupt_one_on_the_same_thread()
+    {
+        // Given a verification that failed inside the signature member's deflate data (the inflater is reused per thread)
+        var corrupt = Strace;
+        for (var offset = 40; offset < 200; offset++)
+        {
+            corrupt[offset] ^= 0x5A;
+        }
+
+        using (var broken = new PackageVerifier(StraceEntry.Value, "strace-corrupt"))
+        {
+            Assert.ThrowsAny<AlpineMirrorException>(() => broken.Append(corrupt));
+        }
+
+        // When the intact package is verified next, on the same thread
+        using var verifier = new PackageVerifier(StraceEntry.Value, "strace");
+        verifier.Append(Strace);
+
+        // Then it matches: nothing of the failed run was left behind
+        verifier.Complete();
+    }
+
+    [Fact]
+    public void Should_verify_two_packages_fed_in_turns_on_one_thread()
+    {
+        // Given strace and the unsigned copy of it, each arriving in small chunks, interleaved
+        var signed = Strace;
+        var unsigned = Strace[ControlStart..];
+        using var first = new PackageVerifier(StraceEntry.Value, "strace");
+        using var second = new PackageVerifier(StraceEntry.Value with { Size = unsigned.Length }, "strace-unsigned");
+
+        // When the chunks are appended in turns
+        for (var offset = 0; offset < signed.Length; offset += 97)
+        {
+            first.Append(signed.AsSpan(offset, Math.Min(97, signed.Length - offset)));
+            if (offset < unsigned.Length)
+            {
+                second.Append(unsigned.AsSpan(offset, Math.Min(97, unsigned.Length - offset)));
+            }
+        }
+
+        // Then each verifies: the head each buffered is its own
+        first.Complete();
+        second.Complete();
+    }
+
+    [Fact]
     public void Should_verify_an_unsigned_package_whose_first_member_is_the_control_member()
     {
         // Given strace with its signature member removed: C: and datahash still hold, only S: shrinks
