@@ -33,6 +33,11 @@
 # packages, the two indexes, the new release's images and checksums), less the files of the new netboot folder,
 # which ours unpacks from the netboot tarball instead of fetching them.
 #
+# Noise: on a shared machine other processes' load stretches wall times (compare the CPU columns), and on ext4
+# without a journal an inode freed in the last 60–360 s is skipped, at a cost, by every new file nearby: right after
+# deleting a large tree (a previous run's work folder, other tests) whoever creates files pays kernel time for it.
+# The script deletes nothing until it has measured everything; leave a few minutes between runs.
+#
 # Environment: BENCH_PACKAGES (10000), BENCH_BYTES (20000), BENCH_CHANGED (0.01), BENCH_PARALLEL (8), BENCH_SEED (1),
 # BENCH_WORK (a new folder under ${TMPDIR:-/tmp}; it must not exist yet), BENCH_KEEP=1 keeps the work folder.
 # Takes about 4 minutes on 2 cores, mostly generating the two upstream releases; needs about 2 GB of disk.
@@ -320,9 +325,10 @@ for i in 1 2 3; do
   ours_clone_cpu+=("$(sed -n 's/.* cpu_seconds=\([0-9.]*\) .*/\1/p' "$work/logs/clone.log" | tail -n 1)")
 done
 clone_copied=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^copied=/) { sub(/copied=/, "", $i); s += $i } } END { print s + 0 }' "$work/logs/clone.log")
+# The copies stay until the end: deleting 10,000 files makes ext4 without a journal skip those inodes, for a minute
+# or more, in every later file creation nearby, and the next contender would pay for it.
 for i in 1 2 3; do
   timed_cp cp_r "$work/snap/cp-r-$i" -r
-  rm -rf "$work/snap/cp-r-$i"
 done
 echo "cp -al: ${cp_al[*]} s (cpu ${cp_al_cpu[*]}); SnapshotCloner: ${ours_clone[*]} s (cpu ${ours_clone_cpu[*]}); cp -r: ${cp_r[*]} s (cpu ${cp_r_cpu[*]})" >&2
 snap_ours=$(median "${ours_clone[@]}")
