@@ -1,35 +1,25 @@
 using System.Text.Json;
 using AlpineMirror.Build;
-using AlpineMirror.Build.Demo;
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Tests.Support;
 
 namespace AlpineMirror.Tests.Lifetime;
 
 /// <summary>Run reports and CI output of the built host, run as a child process with its own environment.</summary>
-public sealed class RunLifetimeTests(DemoReleases releases) : IClassFixture<DemoReleases>, IAsyncLifetime
+public sealed class RunLifetimeTests(DemoReleases releases) : ServedDemoUpstream(releases)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
-    private readonly TemporaryMirrorRoot _root = new();
     private readonly string _summary = Path.GetTempFileName();
-    private LocalUpstreamServer _server = null!;
 
-    public async Task InitializeAsync()
+    public override async Task DisposeAsync()
     {
-        _server = new LocalUpstreamServer(releases.FirstRoot);
-        await _server.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _root.Dispose();
+        await base.DisposeAsync();
         File.Delete(_summary);
     }
 
     private string[] Args(string target, string keys) =>
     [
-        $"--target={target}", $"--root={_root.Path}", $"--upstream={_server.BaseUri}", "--branch=v3.15",
+        $"--target={target}", $"--root={Root.Path}", $"--upstream={Server.BaseUri}", "--branch=v3.15",
         $"--keys={keys}", "--retries=0", "--timeout=5",
     ];
 
@@ -43,7 +33,7 @@ public sealed class RunLifetimeTests(DemoReleases releases) : IClassFixture<Demo
     [Fact]
     public async Task Should_write_the_step_summary_and_fold_tasks_on_GitHub_Actions()
     {
-        var run = await ChildHostProcess.RunAsync(Args("Update", releases.KeysDirectory), Timeout, GitHubActions(on: true));
+        var run = await ChildHostProcess.RunAsync(Args("Update", Releases.KeysDirectory), Timeout, GitHubActions(on: true));
 
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
         Assert.Contains("::group::Plan", run.Output);
@@ -58,9 +48,9 @@ public sealed class RunLifetimeTests(DemoReleases releases) : IClassFixture<Demo
     [Fact]
     public async Task Should_annotate_the_error_on_GitHub_Actions()
     {
-        var keys = Path.Combine(_root.Path, "..", Path.GetFileName(_root.Path) + "-nokeys");
+        var keys = Path.Combine(Root.Path, "..", Path.GetFileName(Root.Path) + "-nokeys");
         Directory.CreateDirectory(keys);
-        File.WriteAllText(Path.Combine(keys, "stranger.rsa.pub"), File.ReadAllText(Directory.GetFiles(releases.KeysDirectory).Single()));
+        File.WriteAllText(Path.Combine(keys, "stranger.rsa.pub"), File.ReadAllText(Directory.GetFiles(Releases.KeysDirectory).Single()));
 
         try
         {
@@ -81,12 +71,12 @@ public sealed class RunLifetimeTests(DemoReleases releases) : IClassFixture<Demo
     {
         File.WriteAllText(_summary, "untouched");
 
-        var run = await ChildHostProcess.RunAsync(Args("Update", releases.KeysDirectory), Timeout, GitHubActions(on: false));
+        var run = await ChildHostProcess.RunAsync(Args("Update", Releases.KeysDirectory), Timeout, GitHubActions(on: false));
 
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
         Assert.DoesNotContain("::group::", run.Output);
         Assert.Equal("untouched", File.ReadAllText(_summary));
-        var reports = Path.Combine(_root.Path, ".alpinemirror", "reports");
+        var reports = Path.Combine(Root.Path, ".alpinemirror", "reports");
         var json = Assert.Single(Directory.GetFiles(reports, "*-Update.json"));
         Assert.Single(Directory.GetFiles(reports, "*-Update.md"));
         using var report = JsonDocument.Parse(File.ReadAllText(json));

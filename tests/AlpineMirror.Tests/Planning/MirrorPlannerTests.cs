@@ -1,5 +1,4 @@
 using AlpineMirror.Apk;
-using AlpineMirror.Build.Demo;
 using AlpineMirror.Configuration;
 using AlpineMirror.Demo;
 using AlpineMirror.Planning;
@@ -8,35 +7,21 @@ using AlpineMirror.Upstream;
 
 namespace AlpineMirror.Tests.Planning;
 
-public sealed class MirrorPlannerTests(DemoReleases releases) : IClassFixture<DemoReleases>, IAsyncLifetime
+public sealed class MirrorPlannerTests(DemoReleases releases) : ServedDemoUpstream(releases)
 {
-    private readonly TemporaryMirrorRoot _root = new();
-    private LocalUpstreamServer _server = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = new LocalUpstreamServer(releases.FirstRoot);
-        await _server.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _root.Dispose();
-    }
 
     private MirrorOptions Options => new()
     {
-        Root = _root.Path,
-        Upstream = _server.BaseUri,
+        Root = Root.Path,
+        Upstream = Server.BaseUri,
         Branch = UpstreamGenerator.Branch,
-        Keys = releases.KeysDirectory,
+        Keys = Releases.KeysDirectory,
     };
 
     private async Task<MirrorPlan> PlanAsync(MirrorOptions? options = null)
     {
         using var client = new UpstreamClient(new UpstreamClientOptions { Retries = 0 });
-        using var keys = TrustedKeys.Load(releases.KeysDirectory);
+        using var keys = TrustedKeys.Load(Releases.KeysDirectory);
         return await new MirrorPlanner(client, keys).PlanAsync(options ?? Options, CancellationToken.None);
     }
 
@@ -53,18 +38,18 @@ public sealed class MirrorPlannerTests(DemoReleases releases) : IClassFixture<De
         Assert.True(plan.HasChanges);
         foreach (var repository in plan.Repositories)
         {
-            var expected = releases.First.Repositories[repository.Repo];
+            var expected = Releases.First.Repositories[repository.Repo];
             Assert.Equal(expected.Count, repository.Added.Count);
             Assert.Equal(expected.Count, repository.ToFetch.Count);
             Assert.Empty(repository.Updated);
             Assert.Empty(repository.Removed);
             Assert.Equal(0, repository.Unchanged);
             Assert.Equal(
-                expected.Sum(p => SizeOf(releases.FirstRoot, repository.Repo, $"{p.Name}-{p.Version}.apk")),
+                expected.Sum(p => SizeOf(Releases.FirstRoot, repository.Repo, $"{p.Name}-{p.Version}.apk")),
                 repository.DownloadBytes);
         }
 
-        Assert.Equal(releases.First.PackageCount, plan.PackagesToFetch);
+        Assert.Equal(Releases.First.PackageCount, plan.PackagesToFetch);
         Assert.Equal(["main", "community"], plan.Repositories.Select(r => r.Repo));
         Assert.All(plan.Kernels, k => Assert.Null(k.From));
         Assert.Equal("5.15.40-r0", plan.Kernels.Single(k => k.Package == "linux-lts").To);
@@ -76,7 +61,7 @@ public sealed class MirrorPlannerTests(DemoReleases releases) : IClassFixture<De
         var plan = await PlanAsync();
 
         var release = Assert.Single(plan.Releases);
-        var releaseDirectory = Path.Combine(releases.FirstRoot, UpstreamGenerator.Branch, "releases", UpstreamGenerator.Arch);
+        var releaseDirectory = Path.Combine(Releases.FirstRoot, UpstreamGenerator.Branch, "releases", UpstreamGenerator.Arch);
         var images = LatestReleases.Parse(File.ReadAllBytes(Path.Combine(releaseDirectory, "latest-releases.yaml")), "test").Images;
         Assert.Equal("3.15.4", release.Version);
         Assert.Equal(images.Count * 4, release.Files.Count);
@@ -89,8 +74,8 @@ public sealed class MirrorPlannerTests(DemoReleases releases) : IClassFixture<De
     [Fact]
     public async Task Should_plan_only_the_changes_against_the_published_snapshot()
     {
-        _root.PublishCopy(releases.BranchDirectory(releases.FirstRoot), "3.15.4");
-        _server.Root = releases.SecondRoot;
+        Root.PublishCopy(Releases.BranchDirectory(Releases.FirstRoot), "3.15.4");
+        Server.Root = Releases.SecondRoot;
 
         var plan = await PlanAsync();
 
@@ -103,13 +88,13 @@ public sealed class MirrorPlannerTests(DemoReleases releases) : IClassFixture<De
             main.Updated.Select(u => u.To.Name).Order(StringComparer.Ordinal));
         Assert.Empty(main.Added);
         Assert.Empty(main.Removed);
-        Assert.Equal(releases.First.Repositories["main"].Count - 7, main.Unchanged);
+        Assert.Equal(Releases.First.Repositories["main"].Count - 7, main.Unchanged);
         Assert.Equal(["btop"], community.Added.Select(p => p.Name));
         Assert.Equal(["neofetch"], community.Removed.Select(p => p.Name));
         Assert.Equal(8, plan.PackagesToFetch);
         Assert.Equal(
-            main.Updated.Sum(u => SizeOf(releases.SecondRoot, "main", u.To.FileName))
-            + SizeOf(releases.SecondRoot, "community", community.Added[0].FileName),
+            main.Updated.Sum(u => SizeOf(Releases.SecondRoot, "main", u.To.FileName))
+            + SizeOf(Releases.SecondRoot, "community", community.Added[0].FileName),
             plan.Repositories.Sum(r => r.DownloadBytes));
 
         var linux = plan.Kernels.Single(k => k.Package == "linux-lts");
@@ -121,7 +106,7 @@ public sealed class MirrorPlannerTests(DemoReleases releases) : IClassFixture<De
     [Fact]
     public async Task Should_say_nothing_changed_when_the_published_snapshot_is_what_upstream_serves()
     {
-        _root.PublishCopy(releases.BranchDirectory(releases.FirstRoot), "3.15.4");
+        Root.PublishCopy(Releases.BranchDirectory(Releases.FirstRoot), "3.15.4");
 
         var plan = await PlanAsync();
 
@@ -136,9 +121,9 @@ public sealed class MirrorPlannerTests(DemoReleases releases) : IClassFixture<De
     [Fact]
     public async Task Should_take_a_fourth_component_for_fixes_within_the_same_point_release()
     {
-        _root.PublishCopy(releases.BranchDirectory(releases.FirstRoot), "3.15.4");
-        _root.PublishCopy(releases.BranchDirectory(releases.FirstRoot), "3.15.5");
-        _server.Root = releases.SecondRoot;
+        Root.PublishCopy(Releases.BranchDirectory(Releases.FirstRoot), "3.15.4");
+        Root.PublishCopy(Releases.BranchDirectory(Releases.FirstRoot), "3.15.5");
+        Server.Root = Releases.SecondRoot;
 
         var plan = await PlanAsync();
 
@@ -149,8 +134,8 @@ public sealed class MirrorPlannerTests(DemoReleases releases) : IClassFixture<De
     [Fact]
     public async Task Should_refetch_a_package_the_published_snapshot_lost()
     {
-        var published = _root.PublishCopy(releases.BranchDirectory(releases.FirstRoot), "3.15.4");
-        var busybox = releases.First.Repositories["main"].Single(p => p.Name == "busybox");
+        var published = Root.PublishCopy(Releases.BranchDirectory(Releases.FirstRoot), "3.15.4");
+        var busybox = Releases.First.Repositories["main"].Single(p => p.Name == "busybox");
         File.Delete(Path.Combine(published, "main", UpstreamGenerator.Arch, $"busybox-{busybox.Version}.apk"));
 
         var plan = await PlanAsync();
@@ -164,28 +149,28 @@ public sealed class MirrorPlannerTests(DemoReleases releases) : IClassFixture<De
     {
         Assert.Equal("3.15.4.7", (await PlanAsync(Options with { Version = "3.15.4.7" })).Snapshot);
 
-        _root.PublishCopy(releases.BranchDirectory(releases.FirstRoot), "3.15.4");
-        _server.Root = releases.SecondRoot;
+        Root.PublishCopy(Releases.BranchDirectory(Releases.FirstRoot), "3.15.4");
+        Server.Root = Releases.SecondRoot;
         var error = await Assert.ThrowsAsync<ConfigurationException>(() => PlanAsync(Options with { Version = "3.15.4" }));
-        Assert.Equal($"--version: a snapshot named 3.15.4 is already published under {_root.Path}", error.Message);
+        Assert.Equal($"--version: a snapshot named 3.15.4 is already published under {Root.Path}", error.Message);
     }
 
     [Fact]
     public async Task Should_write_nothing_under_the_root()
     {
-        _root.PublishCopy(releases.BranchDirectory(releases.FirstRoot), "3.15.4");
-        _server.Root = releases.SecondRoot;
-        var before = _root.Listing();
+        Root.PublishCopy(Releases.BranchDirectory(Releases.FirstRoot), "3.15.4");
+        Server.Root = Releases.SecondRoot;
+        var before = Root.Listing();
 
         await PlanAsync();
 
-        Assert.Equal(before, _root.Listing());
+        Assert.Equal(before, Root.Listing());
     }
 
     [Fact]
     public async Task Should_ask_for_a_version_when_upstream_has_no_latest_releases()
     {
-        _server.Intercept = FaultInjection.ForPath("latest-releases.yaml", FaultInjection.Status(404));
+        Server.Intercept = FaultInjection.ForPath("latest-releases.yaml", FaultInjection.Status(404));
 
         var error = await Assert.ThrowsAsync<ConfigurationException>(() => PlanAsync());
 
@@ -198,7 +183,7 @@ public sealed class MirrorPlannerTests(DemoReleases releases) : IClassFixture<De
     [Fact]
     public async Task Should_refuse_a_tampered_index()
     {
-        _server.Intercept = FaultInjection.ForPath("main/x86_64/APKINDEX.tar.gz", FaultInjection.FlipByte(900));
+        Server.Intercept = FaultInjection.ForPath("main/x86_64/APKINDEX.tar.gz", FaultInjection.FlipByte(900));
 
         await Assert.ThrowsAnyAsync<AlpineMirrorException>(() => PlanAsync());
     }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using AlpineMirror.Build;
-using AlpineMirror.Build.Demo;
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Tests.Apk;
 using AlpineMirror.Tests.Support;
@@ -9,32 +8,18 @@ using Microsoft.AspNetCore.Http;
 namespace AlpineMirror.Tests.Tasks;
 
 /// <summary>The Plan target run through the real Cake host, as ./build.sh --target=Plan runs it.</summary>
-public sealed class PlanTaskTests(DemoReleases releases) : IClassFixture<DemoReleases>, IAsyncLifetime
+public sealed class PlanTaskTests(DemoReleases releases) : ServedDemoUpstream(releases)
 {
-    private readonly TemporaryMirrorRoot _root = new();
     private readonly StringWriter _errors = new();
-    private LocalUpstreamServer _server = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = new LocalUpstreamServer(releases.FirstRoot);
-        await _server.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _root.Dispose();
-    }
-
-    private string Report => Path.Combine(_root.Path, "..", Path.GetFileName(_root.Path) + ".plan.json");
+    private string Report => Path.Combine(Root.Path, "..", Path.GetFileName(Root.Path) + ".plan.json");
 
     private async Task<int> PlanAsync(params string[] extra)
     {
         string[] args =
         [
-            "--target=Plan", $"--root={_root.Path}", $"--upstream={_server.BaseUri}", "--branch=v3.15",
-            $"--keys={releases.KeysDirectory}", "--retries=0", "--timeout=5", $"--report={Report}", .. extra,
+            "--target=Plan", $"--root={Root.Path}", $"--upstream={Server.BaseUri}", "--branch=v3.15",
+            $"--keys={Releases.KeysDirectory}", "--retries=0", "--timeout=5", $"--report={Report}", .. extra,
         ];
         return await MirrorHost.Create()
             .UseErrorOutput(_errors)
@@ -48,7 +33,7 @@ public sealed class PlanTaskTests(DemoReleases releases) : IClassFixture<DemoRel
     }
 
     private void Serve(string pathSuffix, byte[] body) =>
-        _server.Intercept = (context, serve) =>
+        Server.Intercept = (context, serve) =>
             context.Request.Path.Value!.EndsWith(pathSuffix, StringComparison.Ordinal)
                 ? context.Response.Body.WriteAsync(body).AsTask()
                 : serve();
@@ -56,8 +41,8 @@ public sealed class PlanTaskTests(DemoReleases releases) : IClassFixture<DemoRel
     [Fact]
     public async Task Should_write_the_json_report_with_the_documented_fields()
     {
-        _root.PublishCopy(releases.BranchDirectory(releases.FirstRoot), "3.15.4");
-        _server.Root = releases.SecondRoot;
+        Root.PublishCopy(Releases.BranchDirectory(Releases.FirstRoot), "3.15.4");
+        Server.Root = Releases.SecondRoot;
 
         Assert.Equal(ExitCodes.Success, await PlanAsync());
 
@@ -86,7 +71,7 @@ public sealed class PlanTaskTests(DemoReleases releases) : IClassFixture<DemoRel
     [Fact]
     public async Task Should_fail_with_verification_exit_code_on_a_tampered_index()
     {
-        _server.Intercept = FaultInjection.ForPath("main/x86_64/APKINDEX.tar.gz", FaultInjection.FlipByte(2000));
+        Server.Intercept = FaultInjection.ForPath("main/x86_64/APKINDEX.tar.gz", FaultInjection.FlipByte(2000));
 
         Assert.Equal(MirrorExitCodes.Verification, await PlanAsync());
         Assert.Matches(@"^Error: http://127\.0\.0\.1:\d+/alpine/v3\.15/main/x86_64/APKINDEX\.tar\.gz: ", ErrorLine());
@@ -119,7 +104,7 @@ public sealed class PlanTaskTests(DemoReleases releases) : IClassFixture<DemoRel
     [Fact]
     public async Task Should_refuse_a_truncated_index()
     {
-        var index = File.ReadAllBytes(Path.Combine(releases.FirstRoot, "v3.15", "main", "x86_64", "APKINDEX.tar.gz"));
+        var index = File.ReadAllBytes(Path.Combine(Releases.FirstRoot, "v3.15", "main", "x86_64", "APKINDEX.tar.gz"));
         Serve("main/x86_64/APKINDEX.tar.gz", index[..(index.Length / 2)]);
 
         Assert.Equal(MirrorExitCodes.Verification, await PlanAsync());
@@ -173,7 +158,7 @@ public sealed class PlanTaskTests(DemoReleases releases) : IClassFixture<DemoRel
     [Fact]
     public async Task Should_fail_with_usage_exit_code_on_a_missing_keys_directory()
     {
-        var missing = Path.Combine(_root.Path, "no-such-keys");
+        var missing = Path.Combine(Root.Path, "no-such-keys");
 
         Assert.Equal(ExitCodes.Usage, await PlanAsync($"--keys={missing}"));
         Assert.StartsWith($"Error: {missing}: ", ErrorLine());
@@ -184,7 +169,7 @@ public sealed class PlanTaskTests(DemoReleases releases) : IClassFixture<DemoRel
     {
         var exitCode = await MirrorHost.Create()
             .UseErrorOutput(_errors)
-            .RunAsync(["--target=Plan", $"--root={_root.Path}", $"--keys={releases.KeysDirectory}"]);
+            .RunAsync(["--target=Plan", $"--root={Root.Path}", $"--keys={Releases.KeysDirectory}"]);
 
         Assert.Equal(ExitCodes.Usage, exitCode);
         Assert.Equal("Error: --branch: the upstream branch is required (e.g. --branch=v3.15)", ErrorLine());

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using AlpineMirror.Build;
-using AlpineMirror.Build.Demo;
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Tests.Ci;
 using AlpineMirror.Tests.Support;
@@ -8,32 +7,23 @@ using AlpineMirror.Tests.Support;
 namespace AlpineMirror.Tests.Tasks;
 
 /// <summary>Update and Rollback ending in a real deploy: the sample playbook run by the real ansible-playbook.</summary>
-public sealed class TriggerAnsibleTaskTests(DemoReleases releases) : IClassFixture<DemoReleases>, IAsyncLifetime
+public sealed class TriggerAnsibleTaskTests(DemoReleases releases) : ServedDemoUpstream(releases)
 {
-    private readonly TemporaryMirrorRoot _root = new();
     private readonly string _boot = Directory.CreateTempSubdirectory("boot-").FullName;
-    private LocalUpstreamServer _server = null!;
 
-    public async Task InitializeAsync()
+    public override async Task DisposeAsync()
     {
-        _server = new LocalUpstreamServer(releases.FirstRoot);
-        await _server.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _root.Dispose();
+        await base.DisposeAsync();
         Directory.Delete(_boot, recursive: true);
     }
 
     private static string SamplePlaybook => Path.Combine(RepositoryRoot.Path, "deploy", "boot-infrastructure.yml");
-    private string Report => _root.Path + ".report.json";
+    private string Report => Root.Path + ".report.json";
 
     private Task<HostRun> RunAsync(string target, params string[] extra) => InProcessHost.RunAsync(
     [
-        $"--target={target}", $"--root={_root.Path}", $"--upstream={_server.BaseUri}", "--branch=v3.15",
-        $"--keys={releases.KeysDirectory}", "--retries=1", "--timeout=5", $"--report={Report}",
+        $"--target={target}", $"--root={Root.Path}", $"--upstream={Server.BaseUri}", "--branch=v3.15",
+        $"--keys={Releases.KeysDirectory}", "--retries=1", "--timeout=5", $"--report={Report}",
         $"--ansible-playbook={SamplePlaybook}", "--ansible-inventory=localhost,",
         $"--ansible-args=-c local -e boot_root={_boot}", .. extra,
     ]);
@@ -52,7 +42,7 @@ public sealed class TriggerAnsibleTaskTests(DemoReleases releases) : IClassFixtu
         Assert.Equal("3.15.4", new FileInfo(Path.Combine(_boot, "alpine", "current")).LinkTarget);
         Assert.True(File.Exists(Path.Combine(_boot, "alpine", "3.15.4", "vmlinuz-lts")));
 
-        _server.Root = releases.SecondRoot;
+        Server.Root = Releases.SecondRoot;
         var second = await RunAsync("Update", "--deploy=kernel-change");
 
         Assert.True(second.ExitCode == ExitCodes.Success, second.ToString());
@@ -60,7 +50,7 @@ public sealed class TriggerAnsibleTaskTests(DemoReleases releases) : IClassFixtu
         Assert.Equal("3.15.5", variables.GetProperty("alpine_version").GetString());
         Assert.Equal("3.15.4", variables.GetProperty("alpine_previous_version").GetString());
         Assert.Equal("v3.15", variables.GetProperty("alpine_branch").GetString());
-        Assert.Equal(Path.Combine(_root.Path, "3.15.5"), variables.GetProperty("alpine_snapshot_path").GetString());
+        Assert.Equal(Path.Combine(Root.Path, "3.15.5"), variables.GetProperty("alpine_snapshot_path").GetString());
         Assert.Equal("5.15.41-r0", variables.GetProperty("linux_lts_version").GetString());
         Assert.Equal("4.15.2-r1", variables.GetProperty("xen_version").GetString());
         Assert.True(variables.GetProperty("kernel_changed").GetBoolean());
@@ -107,7 +97,7 @@ public sealed class TriggerAnsibleTaskTests(DemoReleases releases) : IClassFixtu
 
         Assert.Equal(MirrorExitCodes.Deploy, run.ExitCode);
         Assert.Contains("boot server refused 3.15.4", run.SingleErrorLine());
-        Assert.Equal("3.15.4", new FileInfo(Path.Combine(_root.Path, "latest-stable")).LinkTarget);
+        Assert.Equal("3.15.4", new FileInfo(Path.Combine(Root.Path, "latest-stable")).LinkTarget);
         using var report = JsonDocument.Parse(File.ReadAllText(Report));
         Assert.Equal("failed", report.RootElement.GetProperty("deploy").GetProperty("status").GetString());
     }
@@ -117,13 +107,13 @@ public sealed class TriggerAnsibleTaskTests(DemoReleases releases) : IClassFixtu
     {
         var run = await InProcessHost.RunAsync(
         [
-            "--target=Update", $"--root={_root.Path}", $"--upstream={_server.BaseUri}", "--branch=v3.15",
-            $"--keys={releases.KeysDirectory}", $"--ansible-playbook={SamplePlaybook}",
+            "--target=Update", $"--root={Root.Path}", $"--upstream={Server.BaseUri}", "--branch=v3.15",
+            $"--keys={Releases.KeysDirectory}", $"--ansible-playbook={SamplePlaybook}",
         ]);
 
         Assert.Equal(ExitCodes.Usage, run.ExitCode);
         Assert.StartsWith("Error: --ansible-inventory: ", run.SingleErrorLine());
-        Assert.Empty(_server.RequestedPaths);
-        Assert.False(File.Exists(Path.Combine(_root.Path, "latest-stable")));
+        Assert.Empty(Server.RequestedPaths);
+        Assert.False(File.Exists(Path.Combine(Root.Path, "latest-stable")));
     }
 }

@@ -1,6 +1,5 @@
 using AlpineMirror.Apk;
 using AlpineMirror.Build;
-using AlpineMirror.Build.Demo;
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Demo;
 using AlpineMirror.Storage;
@@ -15,30 +14,16 @@ namespace AlpineMirror.Tests.Tasks;
 /// upstream on 127.0.0.1, as <c>./build.sh --target=Update</c> runs it: what is published, what stays untouched,
 /// what is fetched, and how each failure ends.
 /// </summary>
-public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoReleases>, IAsyncLifetime
+public sealed class UpdateTaskTests(DemoReleases releases) : ServedDemoUpstream(releases)
 {
     private const string IndexMain = "/alpine/v3.15/main/x86_64/APKINDEX.tar.gz";
     private const string IndexCommunity = "/alpine/v3.15/community/x86_64/APKINDEX.tar.gz";
     private const string LatestReleases = "/alpine/v3.15/releases/x86_64/latest-releases.yaml";
 
-    private readonly TemporaryMirrorRoot _root = new();
-    private LocalUpstreamServer _server = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = new LocalUpstreamServer(releases.FirstRoot);
-        await _server.StartAsync();
-    }
+    private MirrorRoot Mirror => new(Root.Path);
 
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _root.Dispose();
-    }
-
-    private MirrorRoot Mirror => new(_root.Path);
-
-    private Task<HostRun> UpdateAsync(params string[] extra) => UpdateAsync(_root.Path, releases.KeysDirectory, extra);
+    private Task<HostRun> UpdateAsync(params string[] extra) => UpdateAsync(Root.Path, Releases.KeysDirectory, extra);
 
     private Task<HostRun> UpdateAsync(string root, string keys, params string[] extra) =>
         RunTargetAsync("Update", root, keys, extra);
@@ -46,7 +31,7 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
     private Task<HostRun> RunTargetAsync(string target, string root, string keys, params string[] extra) =>
         InProcessHost.RunAsync(
         [
-            $"--target={target}", $"--root={root}", $"--upstream={_server.BaseUri}", "--branch=v3.15",
+            $"--target={target}", $"--root={root}", $"--upstream={Server.BaseUri}", "--branch=v3.15",
             $"--keys={keys}", "--retries=1", "--timeout=5", .. extra,
         ]);
 
@@ -57,16 +42,16 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
         Assert.Equal("3.15.4", LinkTarget(MirrorRoot.LatestStableName));
     }
 
-    private string? LinkTarget(string name) => new FileInfo(Path.Combine(_root.Path, name)).LinkTarget;
+    private string? LinkTarget(string name) => new FileInfo(Path.Combine(Root.Path, name)).LinkTarget;
 
     /// <summary>The file name of the linux-lts package the second demo release brings (5.15.41-r0).</summary>
     private string UpdatedKernelPackage()
     {
-        var kernel = releases.Second.Repositories["main"].Single(p => p.Name == "linux-lts");
+        var kernel = Releases.Second.Repositories["main"].Single(p => p.Name == "linux-lts");
         return $"{kernel.Name}-{kernel.Version}.apk";
     }
 
-    private IReadOnlyList<string> RequestsSince(int count) => _server.RequestedPaths.Skip(count).ToList();
+    private IReadOnlyList<string> RequestsSince(int count) => Server.RequestedPaths.Skip(count).ToList();
 
     [Fact]
     public async Task Should_publish_the_next_release_beside_an_untouched_previous_snapshot_that_shares_unchanged_files()
@@ -79,7 +64,7 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
         var inHouseBefore = (File.GetLastWriteTimeUtc(inHouse), FileTree.Inode(inHouse));
         var previousPath = Mirror.SnapshotPath("3.15.4");
         var previousBefore = TreeDigest.Lines(previousPath);
-        _server.Root = releases.SecondRoot;
+        Server.Root = Releases.SecondRoot;
 
         // When
         var run = await UpdateAsync();
@@ -93,12 +78,12 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
 
         // the previous snapshot is byte for byte what it was, and still what upstream 3.15.4 served
         Assert.Equal(previousBefore, TreeDigest.Lines(previousPath));
-        Assert.Equal(TreeDigest.Lines(releases.BranchDirectory(releases.FirstRoot)), previousBefore);
+        Assert.Equal(TreeDigest.Lines(Releases.BranchDirectory(Releases.FirstRoot)), previousBefore);
 
         // the new snapshot is exactly upstream's 3.15.5 tree: packages, indexes, images, checksums, netboot, links
         var newPath = Mirror.SnapshotPath("3.15.5");
-        Assert.Equal(TreeDigest.Lines(releases.BranchDirectory(releases.SecondRoot)), TreeDigest.Lines(newPath));
-        Assert.Empty(TreeDigest.Temporaries(_root.Path));
+        Assert.Equal(TreeDigest.Lines(Releases.BranchDirectory(Releases.SecondRoot)), TreeDigest.Lines(newPath));
+        Assert.Empty(TreeDigest.Temporaries(Root.Path));
 
         // unchanged files are hard links of the previous snapshot's; changed ones are new inodes
         var before = TreeDigest.Of(previousPath);
@@ -131,15 +116,15 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
     {
         // Given 3.15.4 published and upstream unchanged
         await PublishFirstReleaseAsync();
-        var listing = RootState.Of(_root);
-        var seen = _server.RequestCount;
+        var listing = RootState.Of(Root);
+        var seen = Server.RequestCount;
 
         // When
         var run = await UpdateAsync();
 
         // Then
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
-        Assert.Equal(listing, RootState.Of(_root));
+        Assert.Equal(listing, RootState.Of(Root));
         Assert.Single(new RunHistory(Mirror).ReadAll());
         Assert.Equal([IndexCommunity, IndexMain, LatestReleases], RequestsSince(seen).Order(StringComparer.Ordinal));
     }
@@ -150,10 +135,10 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
         // Given
         await PublishFirstReleaseAsync();
         var previous = TreeDigest.Lines(Mirror.SnapshotPath("3.15.4"));
-        _server.Root = releases.SecondRoot;
+        Server.Root = Releases.SecondRoot;
         var package = UpdatedKernelPackage();
-        _server.Intercept = FaultInjection.ForPath(package, FaultInjection.Status(500));
-        var seen = _server.RequestCount;
+        Server.Intercept = FaultInjection.ForPath(package, FaultInjection.Status(500));
+        var seen = Server.RequestCount;
 
         // When
         var run = await UpdateAsync();
@@ -171,10 +156,10 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
         // Given
         await PublishFirstReleaseAsync();
         var previous = TreeDigest.Lines(Mirror.SnapshotPath("3.15.4"));
-        _server.Root = releases.SecondRoot;
+        Server.Root = Releases.SecondRoot;
         var package = UpdatedKernelPackage();
-        var size = new FileInfo(Path.Combine(releases.BranchDirectory(releases.SecondRoot), "main", "x86_64", package)).Length;
-        _server.Intercept = FaultInjection.ForPath(package, FaultInjection.FlipByte(size - 100));
+        var size = new FileInfo(Path.Combine(Releases.BranchDirectory(Releases.SecondRoot), "main", "x86_64", package)).Length;
+        Server.Intercept = FaultInjection.ForPath(package, FaultInjection.FlipByte(size - 100));
 
         // When
         var run = await UpdateAsync();
@@ -190,10 +175,10 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
     {
         // Given upstream uploaded the index before the package (a 404 for a moment)
         await PublishFirstReleaseAsync();
-        _server.Root = releases.SecondRoot;
+        Server.Root = Releases.SecondRoot;
         var package = UpdatedKernelPackage();
-        _server.Intercept = FaultInjection.ForPath(package, FaultInjection.FirstRequests(2, FaultInjection.Status(404)));
-        var seen = _server.RequestCount;
+        Server.Intercept = FaultInjection.ForPath(package, FaultInjection.FirstRequests(2, FaultInjection.Status(404)));
+        var seen = Server.RequestCount;
 
         // When
         var run = await UpdateAsync("--retries=3");
@@ -202,7 +187,7 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
         Assert.Equal(3, RequestsSince(seen).Count(p => p.EndsWith(package, StringComparison.Ordinal)));
         Assert.Equal("3.15.5", LinkTarget(MirrorRoot.LatestStableName));
-        Assert.Equal(TreeDigest.Lines(releases.BranchDirectory(releases.SecondRoot)), TreeDigest.Lines(Mirror.SnapshotPath("3.15.5")));
+        Assert.Equal(TreeDigest.Lines(Releases.BranchDirectory(Releases.SecondRoot)), TreeDigest.Lines(Mirror.SnapshotPath("3.15.5")));
     }
 
     [Fact]
@@ -210,7 +195,7 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
     {
         // Given another run holds the root's lock
         using var held = RunLock.Acquire(Mirror);
-        var listing = RootState.Of(_root);
+        var listing = RootState.Of(Root);
 
         // When
         var run = await UpdateAsync();
@@ -220,7 +205,7 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
         var error = run.SingleErrorLine();
         Assert.StartsWith($"Error: {Mirror.LockFile}: ", error);
         Assert.Contains($"pid {Environment.ProcessId} on host {Environment.MachineName}", error);
-        Assert.Equal(listing, RootState.Of(_root));
+        Assert.Equal(listing, RootState.Of(Root));
     }
 
     [Theory]
@@ -241,14 +226,14 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
                 ["community"] = first.Repositories["community"].Skip(10).ToList(),
             },
         };
-        _server.Root = upstream.Write("first", first);
-        var published = await UpdateAsync(_root.Path, upstream.KeysDirectory);
+        Server.Root = upstream.Write("first", first);
+        var published = await UpdateAsync(Root.Path, upstream.KeysDirectory);
         Assert.True(published.ExitCode == ExitCodes.Success, published.ToString());
         var previous = TreeDigest.Lines(Mirror.SnapshotPath("3.15.4"));
-        _server.Root = upstream.Write("trimmed", trimmed);
+        Server.Root = upstream.Write("trimmed", trimmed);
 
         // When the update is not allowed to drop that much
-        var guarded = await UpdateAsync(_root.Path, upstream.KeysDirectory);
+        var guarded = await UpdateAsync(Root.Path, upstream.KeysDirectory);
 
         // Then it stops before Relink
         Assert.Equal(MirrorExitCodes.WipeGuard, guarded.ExitCode);
@@ -257,12 +242,12 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
         AssertNothingNewPublished(previous);
 
         // When it is allowed
-        var allowed = await UpdateAsync(_root.Path, upstream.KeysDirectory, allowance);
+        var allowed = await UpdateAsync(Root.Path, upstream.KeysDirectory, allowance);
 
         // Then it publishes
         Assert.True(allowed.ExitCode == ExitCodes.Success, allowed.ToString());
         Assert.Equal("3.15.5", LinkTarget(MirrorRoot.LatestStableName));
-        Assert.Equal(TreeDigest.Lines(Path.Combine(_server.Root, "v3.15")), TreeDigest.Lines(Mirror.SnapshotPath("3.15.5")));
+        Assert.Equal(TreeDigest.Lines(Path.Combine(Server.Root, "v3.15")), TreeDigest.Lines(Mirror.SnapshotPath("3.15.5")));
         Assert.Equal(30, Directory.GetFiles(Mirror.SnapshotPath("3.15.5"), "*.apk", SearchOption.AllDirectories).Length);
         Assert.Equal(previous, TreeDigest.Lines(Mirror.SnapshotPath("3.15.4")));
     }
@@ -276,20 +261,20 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
     public async Task Should_refuse_a_validly_signed_index_whose_package_file_name_would_escape_the_repository(string identity, string field)
     {
         // Given a root nested three folders deep, and a community index signed by a trusted key that names a hostile file
-        var root = Path.Combine(_root.Path, "a", "b", "alpine");
+        var root = Path.Combine(Root.Path, "a", "b", "alpine");
         using var factory = new SignedIndexFactory();
         var index = factory.Create(
             "C:Q1hdUpqRv5mYgJEqW52UmVsvmeysE=\nP:harmless\nV:1.0-r0\nA:x86_64\nS:1\n\n"
             + $"C:Q1hdUpqRv5mYgJEqW52UmVsvmeysE=\n{identity}\nA:x86_64\nS:1\n");
-        _server.Intercept = (context, serve) =>
+        Server.Intercept = (context, serve) =>
             context.Request.Path.Value!.EndsWith("community/x86_64/APKINDEX.tar.gz", StringComparison.Ordinal)
                 ? context.Response.Body.WriteAsync(index).AsTask()
                 : serve();
-        var keys = Directory.CreateDirectory(Path.Combine(_root.Path, "keys")).FullName;
-        var demoKey = Directory.GetFiles(releases.KeysDirectory).Single();
+        var keys = Directory.CreateDirectory(Path.Combine(Root.Path, "keys")).FullName;
+        var demoKey = Directory.GetFiles(Releases.KeysDirectory).Single();
         File.Copy(demoKey, Path.Combine(keys, Path.GetFileName(demoKey)));
         File.Copy(Directory.GetFiles(factory.KeysDirectory).Single(), Path.Combine(keys, factory.KeyName));
-        var seen = _server.RequestCount;
+        var seen = Server.RequestCount;
 
         // When
         var run = await UpdateAsync(root, keys);
@@ -302,7 +287,7 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
         Assert.DoesNotContain(RequestsSince(seen), p => p.Contains("evil", StringComparison.Ordinal) || p.EndsWith(".apk", StringComparison.Ordinal));
         // (around the root only the keys; in it only the tool's own state: the run's lock and its failure report,
         // no staging, no snapshot, no link, and nothing beside it)
-        var written = TreeDigest.Of(_root.Path).Keys
+        var written = TreeDigest.Of(Root.Path).Keys
             .Where(p => !p.StartsWith("a/b/alpine/.alpinemirror/reports/", StringComparison.Ordinal));
         Assert.Equal(
             new[]
@@ -319,8 +304,8 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
         // Given 3.15.4 published, and a run for 3.15.5 stopped inside Relink (a crash or power loss): staging was
         // verified and renamed into place, but latest-stable and v3.15 were not switched yet
         await PublishFirstReleaseAsync();
-        _server.Root = releases.SecondRoot;
-        var verified = await RunTargetAsync("Verify", _root.Path, releases.KeysDirectory);
+        Server.Root = Releases.SecondRoot;
+        var verified = await RunTargetAsync("Verify", Root.Path, Releases.KeysDirectory);
         Assert.True(verified.ExitCode == ExitCodes.Success, verified.ToString());
         Directory.Move(Mirror.StagingPath("3.15.5"), Mirror.SnapshotPath("3.15.5"));
 
@@ -341,9 +326,9 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
     {
         // Given 3.15.5 published over 3.15.4, then rolled back because it broke the stations
         await PublishFirstReleaseAsync();
-        _server.Root = releases.SecondRoot;
+        Server.Root = Releases.SecondRoot;
         Assert.Equal(ExitCodes.Success, (await UpdateAsync()).ExitCode);
-        Assert.Equal(ExitCodes.Success, (await RunTargetAsync("Rollback", _root.Path, releases.KeysDirectory)).ExitCode);
+        Assert.Equal(ExitCodes.Success, (await RunTargetAsync("Rollback", Root.Path, Releases.KeysDirectory)).ExitCode);
 
         // When the nightly update runs while upstream still serves exactly 3.15.5
         var run = await UpdateAsync();
@@ -360,7 +345,7 @@ public sealed class UpdateTaskTests(DemoReleases releases) : IClassFixture<DemoR
         Assert.Equal("3.15.4", LinkTarget(MirrorRoot.LatestStableName));
         Assert.Equal("3.15.4", LinkTarget("v3.15"));
         Assert.Equal(previousSnapshot, TreeDigest.Lines(Mirror.SnapshotPath("3.15.4")));
-        Assert.Empty(TreeDigest.Temporaries(_root.Path));
+        Assert.Empty(TreeDigest.Temporaries(Root.Path));
         Assert.Single(new RunHistory(Mirror).ReadAll());
     }
 }
