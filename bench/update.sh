@@ -358,10 +358,12 @@ request_ratio=$(ratio "$ours_fetched" "$minimum_requests")
 snapshot_ratio=$(ratio "$snap_ours" "$snap_cp_al")
 peak_rss=$(awk -v a="$(f ours_full_rss_kb)" -v b="$(f ours_incremental_rss_kb)" 'BEGIN { printf "%.0f", (a > b ? a : b) / 1024 }')
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+revision=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo "no git")
+[[ -z "$(git -C "$repo" status --porcelain -- src build 2>/dev/null)" ]] || revision+=" with uncommitted changes in src/ or build/"
 
 cat <<EOF
 
-## AlpineMirror bench/update.sh — $(date -u +%Y-%m-%d) on $(nproc) cores, $(git -C "$repo" rev-parse --short HEAD)
+## AlpineMirror bench/update.sh — $(date -u +%Y-%m-%d) on $(nproc) cores, $revision
 upstream: $packages packages of ~$package_bytes bytes, $changed changed; nginx $("$nginx_bin" -v 2>&1 | sed 's|.*/||') on 127.0.0.1, warm cache; --parallel=$parallel
 load average: $load_start at the start, $load_end at the end$(awk -v l="${load_start%% *}" -v n="$(nproc)" 'BEGIN { if (l > n) printf " — busier than %d cores: wall times include waiting for a CPU; compare the CPU column too", n }')
 
