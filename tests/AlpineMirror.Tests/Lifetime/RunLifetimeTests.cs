@@ -67,6 +67,32 @@ public sealed class RunLifetimeTests(DemoReleases releases) : ServedDemoUpstream
     }
 
     [Fact]
+    public async Task Should_keep_the_log_plain_on_Jenkins_with_the_report_ready_to_archive()
+    {
+        var report = Path.Combine(Root.Path + "-artifacts", "reports", "update.json");
+        Dictionary<string, string?> jenkins = new()
+        {
+            ["GITHUB_ACTIONS"] = null, ["JENKINS_URL"] = "http://jenkins.invalid/", ["JENKINS_HOME"] = "/var/lib/jenkins",
+            ["BUILD_NUMBER"] = "42", ["TERM"] = null,
+        };
+
+        try
+        {
+            var run = await ChildHostProcess.RunAsync([.. Args("Update", Releases.KeysDirectory), $"--report={report}"], Timeout, jenkins);
+
+            Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+            Assert.DoesNotContain('\u001b', run.Output);
+            Assert.DoesNotContain("::group::", run.Output);
+            Assert.True(File.Exists(report));
+            Assert.Contains("### AlpineMirror Update: succeeded", File.ReadAllText(Path.ChangeExtension(report, ".md")));
+        }
+        finally
+        {
+            Directory.Delete(Root.Path + "-artifacts", recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Should_print_no_GitHub_commands_elsewhere_and_keep_reports_under_the_root()
     {
         File.WriteAllText(_summary, "untouched");
