@@ -87,7 +87,7 @@ public sealed class CakeHost
         }
 
         var environment = new CakeEnvironment(new CakePlatform(), new CakeRuntime());
-        var console = new CakeConsole(environment);
+        var console = new StandardOutputConsole(new CakeConsole(environment));
         var log = new CakeBuildLog(console, arguments.Verbosity);
         var data = new CakeDataService();
         var engine = new CakeEngine(data, log);
@@ -163,7 +163,9 @@ public sealed class CakeHost
 
     private int Fail(Exception exception, int exitCode)
     {
-        var oneLine = exception.Message.ReplaceLineEndings(" ");
+        var oneLine = exception is OperationCanceledException
+            ? "the run was cancelled (Ctrl+C or SIGTERM); work in progress is kept for the next run to resume"
+            : exception.Message.ReplaceLineEndings(" ");
         _errorOutput.WriteLine($"Error: {oneLine}");
         return exitCode;
     }
