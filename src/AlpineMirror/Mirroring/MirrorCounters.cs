@@ -14,10 +14,21 @@ internal sealed class MirrorCounters(int filesTotal, long bytesExpected)
     private int _removed;
     private int _resumed;
     private int _retried;
+    private int _unchanged;
+    private long _bytesChecked;
 
     public void FileDownloaded() => Interlocked.Increment(ref _downloaded);
 
     public void FileReused() => Interlocked.Increment(ref _reused);
+
+    /// <summary>A reused file kept on its size and inode alone.</summary>
+    public void FileUnchanged()
+    {
+        Interlocked.Increment(ref _unchanged);
+        FileReused();
+    }
+
+    public void BytesChecked(long count) => Interlocked.Add(ref _bytesChecked, count);
 
     public void FileSettled() => Interlocked.Increment(ref _filesDone);
 
@@ -46,5 +57,7 @@ internal sealed class MirrorCounters(int filesTotal, long bytesExpected)
         Volatile.Read(ref _resumed),
         Volatile.Read(ref _retried),
         Interlocked.Read(ref _bytesDownloaded),
-        _clock.Elapsed);
+        _clock.Elapsed,
+        Volatile.Read(ref _unchanged),
+        Interlocked.Read(ref _bytesChecked));
 }

@@ -17,7 +17,8 @@ namespace AlpineMirror.Mirroring;
 /// <remarks>
 /// Content decides, not the plan: a file staging holds at the right size is hashed against its index entry (or
 /// latest-releases.yaml) and kept only if it verifies; everything else is downloaded, verified while it streams and
-/// renamed into place. The first failure cancels the remaining work and is rethrown; the temporaries of every
+/// renamed into place. The one exception, in <see cref="VerifyMode.Changed"/>: a file that is still the very file (same
+/// inode) of a previous snapshot AlpineMirror verified, and listed unchanged, is kept on its size alone. The first failure cancels the remaining work and is rethrown; the temporaries of every
 /// interrupted download are removed.
 /// </remarks>
 /// <param name="client">The shared client; its retries cover each request up to the response headers.</param>
@@ -35,7 +36,23 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
     // Temporaries start with a dot; the default enumeration options skip hidden entries.
     private static readonly EnumerationOptions IncludeHidden = new() { AttributesToSkip = 0 };
 
+    /// <summary>Executes <paramref name="plan"/> into <paramref name="stagingPath"/>, hashing every file staging already holds.</summary>
+    /// <inheritdoc cref="ExecuteAsync(MirrorPlan, UpstreamLayout, string, VerifiedSnapshot?, MirrorSettings, IProgress{MirrorProgress}?, CancellationToken)"/>
+    public Task<MirrorResult> ExecuteAsync(
+        MirrorPlan plan,
+        UpstreamLayout layout,
+        string stagingPath,
+        MirrorSettings settings,
+        IProgress<MirrorProgress>? progress,
+        CancellationToken cancellationToken) =>
+        ExecuteAsync(plan, layout, stagingPath, null, settings, progress, cancellationToken);
+
     /// <summary>Executes <paramref name="plan"/> into <paramref name="stagingPath"/>.</summary>
+    /// <param name="previous">
+    /// The plan's previous snapshot when AlpineMirror verified it (<see cref="VerifiedSnapshot.Find"/>): in
+    /// <see cref="VerifyMode.Changed"/>, a staged package or image that is still its very file and is listed unchanged is
+    /// kept on a size check alone (see <see cref="UnchangedFiles"/>); null hashes every staged file.
+    /// </param>
     /// <param name="progress">Receives a snapshot about four times a second and once at the end.</param>
     /// <exception cref="ApkFormatException">A package file name in the plan is not a plain file name; nothing was requested.</exception>
     /// <exception cref="ReleaseFormatException">A release file name is unsafe, or the netboot tarball is malformed or unsafe.</exception>
@@ -48,6 +65,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         MirrorPlan plan,
         UpstreamLayout layout,
         string stagingPath,
+        VerifiedSnapshot? previous,
         MirrorSettings settings,
         IProgress<MirrorProgress>? progress,
         CancellationToken cancellationToken)
@@ -71,7 +89,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         RequireSafeNames(plan);
         // For .asc files only: upstream answers 404 for images it did not sign, and the shared client retries 404.
         using var notFoundIsFinal = new UpstreamClient(clientOptions with { Retries = 0 });
-        var run = new Run(plan, layout, staging, client, notFoundIsFinal, clientOptions);
+        var run = new Run(plan, layout, staging, client, notFoundIsFinal, clientOptions, UnchangedFiles.Of(plan, previous, settings.Mode));
         run.PrepareFolders();
 
         var timer = progress is null
@@ -179,12 +197,14 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         private readonly UpstreamClient _notFoundIsFinal;
         private readonly UpstreamClientOptions _clientOptions;
         private readonly FileDownloader _downloader;
+        private readonly UnchangedFiles _unchanged;
         private readonly HashSet<string> _plannedFetches = new(StringComparer.Ordinal);
         private Dictionary<string, List<string>> _leftovers = new(StringComparer.Ordinal);
 
         public Run(MirrorPlan plan, UpstreamLayout layout, string staging, UpstreamClient client, UpstreamClient notFoundIsFinal,
-            UpstreamClientOptions clientOptions)
+            UpstreamClientOptions clientOptions, UnchangedFiles unchanged)
         {
+            _unchanged = unchanged;
             _plan = plan;
             _layout = layout;
             _staging = staging;
@@ -274,7 +294,11 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             var tarball = Path.Combine(releases, image);
             var directory = Path.Combine(releases, release.NetbootDirectory);
             var display = UpstreamLayout.ReleaseFilePath(release.Arch, release.NetbootDirectory);
-            if (NetbootTarball.Differences(tarball, directory, display, 1, cancellationToken).Count > 0)
+            var size = release.Images.First(i => i.File == image).Size;
+            // The previous snapshot's folder was compared with this very tarball before it was published.
+            var unchanged = _unchanged.Holds(_staging, UpstreamLayout.ReleaseFilePath(release.Arch, image), size)
+                && _unchanged.HoldsTree(_staging, display);
+            if (!unchanged && NetbootTarball.Differences(tarball, directory, display, 1, cancellationToken).Count > 0)
             {
                 var unpacked = AtomicFile.TemporaryPathFor(directory);
                 try
@@ -359,7 +383,12 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         {
             var target = Path.Combine(_staging, relative);
             var planned = _plannedFetches.Contains(relative);
-            if (StagedFile.HasSize(target, size) && Intact(target, newCheck(relative), cancellationToken))
+            if (_unchanged.Holds(_staging, relative, size))
+            {
+                // Still the verified previous snapshot's file, listed unchanged: Verify decides how closely to look again.
+                Counters.FileUnchanged();
+            }
+            else if (StagedFile.HasSize(target, size) && Intact(target, newCheck(relative), cancellationToken))
             {
                 Counters.FileReused();
                 if (planned)
@@ -466,13 +495,13 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             }
         }
 
-        private static bool Intact(string path, IStreamCheck check, CancellationToken cancellationToken)
+        private bool Intact(string path, IStreamCheck check, CancellationToken cancellationToken)
         {
             using (check)
             {
                 try
                 {
-                    StagedFile.Check(path, check, cancellationToken);
+                    Counters.BytesChecked(StagedFile.Check(path, check, cancellationToken));
                     return true;
                 }
                 catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException)

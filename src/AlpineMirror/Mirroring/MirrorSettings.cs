@@ -5,4 +5,10 @@ public sealed record MirrorSettings
 {
     /// <summary>How many files are downloaded (or checked) at once, over one HttpClient.</summary>
     public int Parallel { get; init; } = 8;
+
+    /// <summary>
+    /// Which staged files are hashed before they are kept; the same as <see cref="VerifySettings.Mode"/>, so that a Full
+    /// verification that finds a damaged file is followed by a Full mirror that replaces it.
+    /// </summary>
+    public VerifyMode Mode { get; init; } = VerifyMode.Changed;
 }

@@ -12,21 +12,33 @@ namespace AlpineMirror.Mirroring;
 
 /// <summary>
 /// The Verify step: proves a staging folder holds exactly what the plan lists before it may be published, and fails
-/// closed (DESIGN.md §3, §4.1, §4.6). Reads only; every package and image is hashed again, in parallel over the cores.
+/// closed (DESIGN.md §3, §4.1, §4.6). Reads only; packages and images are hashed in parallel over the cores: all of
+/// them, or in <see cref="VerifyMode.Changed"/> all but those still shared with a verified previous snapshot and listed
+/// unchanged (see <see cref="UnchangedFiles"/>).
 /// </summary>
 public static class StagingVerifier
 {
     private const string NetbootLinkName = "netboot";
     private const string SignatureSuffix = ".asc";
 
+    /// <summary>Checks <paramref name="stagingPath"/> against <paramref name="plan"/>, hashing every package and image.</summary>
+    /// <inheritdoc cref="Verify(MirrorPlan, string, VerifiedSnapshot?, VerifySettings, CancellationToken)"/>
+    public static VerificationReport Verify(MirrorPlan plan, string stagingPath, VerifySettings settings, CancellationToken cancellationToken = default) =>
+        Verify(plan, stagingPath, null, settings, cancellationToken);
+
     /// <summary>Checks <paramref name="stagingPath"/> against <paramref name="plan"/>.</summary>
+    /// <param name="previous">
+    /// The plan's previous snapshot when AlpineMirror verified it (<see cref="VerifiedSnapshot.Find"/>); null, or a
+    /// snapshot the history does not record, makes <see cref="VerifyMode.Changed"/> hash everything, as Full does.
+    /// </param>
     /// <exception cref="WipeGuardException">The plan drops more than <see cref="VerifySettings.MaxRemovedShare"/> of the previous snapshot's packages and <see cref="VerifySettings.Force"/> is off.</exception>
     /// <exception cref="VerificationException">
     /// A listed file is missing or differs (size, <c>C:</c>, <c>datahash</c>, sha256, checksum files, netboot), an index
     /// differs from the plan's bytes, or a temporary or unlisted file is present; the first ten are named.
     /// </exception>
     /// <exception cref="ConfigurationException">The allowed share is not between 0 and 1.</exception>
-    public static VerificationReport Verify(MirrorPlan plan, string stagingPath, VerifySettings settings, CancellationToken cancellationToken = default)
+    public static VerificationReport Verify(
+        MirrorPlan plan, string stagingPath, VerifiedSnapshot? previous, VerifySettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentException.ThrowIfNullOrEmpty(stagingPath);
@@ -39,10 +51,10 @@ public static class StagingVerifier
 
         var clock = Stopwatch.StartNew();
         var removed = plan.Repositories.Sum(r => r.Removed.Count);
-        var previous = plan.Repositories.Sum(r => r.Unchanged + r.Updated.Count + r.Removed.Count);
-        if (!settings.Force && removed > settings.MaxRemovedShare * previous)
+        var previousPackages = plan.Repositories.Sum(r => r.Unchanged + r.Updated.Count + r.Removed.Count);
+        if (!settings.Force && removed > settings.MaxRemovedShare * previousPackages)
         {
-            throw new WipeGuardException(plan.Snapshot, removed, previous, settings.MaxRemovedShare);
+            throw new WipeGuardException(plan.Snapshot, removed, previousPackages, settings.MaxRemovedShare);
         }
 
         var staging = Path.GetFullPath(stagingPath);
@@ -51,7 +63,8 @@ public static class StagingVerifier
             throw new VerificationException(staging, ["staging folder: missing, expected the folder the Mirror step filled"]);
         }
 
-        var run = new Check(staging, cancellationToken);
+        var unchanged = UnchangedFiles.Of(plan, previous, settings.Mode);
+        var run = new Check(staging, unchanged, cancellationToken);
         run.Repositories(plan.Repositories);
         run.Releases(plan.Releases);
         run.HashAll();
@@ -64,24 +77,29 @@ public static class StagingVerifier
             throw new VerificationException(staging, problems);
         }
 
-        return new VerificationReport(run.PackageCount, run.ReleaseFileCount, run.BytesHashed, removed, previous, clock.Elapsed);
+        return new VerificationReport(run.PackageCount, run.ReleaseFileCount, run.BytesHashed, removed, previousPackages, clock.Elapsed,
+            run.UnchangedCount, unchanged.Mode);
     }
 
     /// <summary>One verification: the files to hash, the problems found.</summary>
-    private sealed class Check(string staging, CancellationToken cancellationToken)
+    private sealed class Check(string staging, UnchangedFiles unchanged, CancellationToken cancellationToken)
     {
         private static readonly EnumerationOptions IncludeHidden = new() { AttributesToSkip = 0 };
 
         private readonly List<(string Relative, long Size, Func<IStreamCheck> NewCheck)> _hashJobs = [];
         private readonly ConcurrentBag<string> _problems = [];
+
+        // Files that passed: true when hashed, false when taken unchanged from the verified previous snapshot.
         private readonly ConcurrentDictionary<string, bool> _verified = new(StringComparer.Ordinal);
         private long _bytesHashed;
         private int _releaseFiles;
+        private int _unchangedFiles;
 
         public IEnumerable<string> Problems => _problems;
         public int PackageCount { get; private set; }
         public int ReleaseFileCount => _releaseFiles;
         public long BytesHashed => Interlocked.Read(ref _bytesHashed);
+        public int UnchangedCount => Volatile.Read(ref _unchangedFiles);
 
         public void Repositories(IReadOnlyList<RepositoryPlan> repositories)
         {
@@ -127,12 +145,19 @@ public static class StagingVerifier
             }
         }
 
-        /// <summary>Hashes every package and image, as many at once as there are cores.</summary>
+        /// <summary>Hashes every package and image not taken unchanged, as many at once as there are cores.</summary>
         public void HashAll()
         {
             var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
             Parallel.ForEach(_hashJobs, options, job =>
             {
+                if (unchanged.Holds(staging, job.Relative, job.Size))
+                {
+                    Interlocked.Increment(ref _unchangedFiles);
+                    _verified[job.Relative] = false;
+                    return;
+                }
+
                 var path = Path.Combine(staging, job.Relative);
                 var file = new FileInfo(path);
                 if (file is not { Exists: true, LinkTarget: null })
@@ -187,13 +212,20 @@ public static class StagingVerifier
                 }
 
                 var tarball = UpstreamLayout.ReleaseFilePath(release.Arch, tarballName);
-                if (!_verified.ContainsKey(tarball))
+                if (!_verified.TryGetValue(tarball, out var hashed))
                 {
                     // Its own problem is already reported; an unverified tarball proves nothing about the folder.
                     continue;
                 }
 
                 var folder = UpstreamLayout.ReleaseFilePath(release.Arch, release.NetbootDirectory);
+                if (!hashed && unchanged.HoldsTree(staging, folder))
+                {
+                    // The previous snapshot's folder was compared with this very tarball before it was published.
+                    Interlocked.Increment(ref _releaseFiles);
+                    continue;
+                }
+
                 try
                 {
                     foreach (var problem in NetbootTarball.Differences(Path.Combine(staging, tarball), Path.Combine(staging, folder), folder,

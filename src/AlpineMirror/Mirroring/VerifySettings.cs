@@ -1,6 +1,6 @@
 namespace AlpineMirror.Mirroring;
 
-/// <summary>How strict <see cref="StagingVerifier"/> is about what an update may drop.</summary>
+/// <summary>How strict <see cref="StagingVerifier"/> is about what an update may drop, and which files it hashes.</summary>
 public sealed record VerifySettings
 {
     /// <summary>The share of the previous snapshot's packages an update may remove before the wipe guard stops it (DESIGN.md §4.6).</summary>
@@ -8,4 +8,7 @@ public sealed record VerifySettings
 
     /// <summary>Publish even when the wipe guard trips (<c>--force</c>).</summary>
     public bool Force { get; init; }
+
+    /// <summary>Hash only what changed since a verified previous snapshot (the default), or every file.</summary>
+    public VerifyMode Mode { get; init; } = VerifyMode.Changed;
 }

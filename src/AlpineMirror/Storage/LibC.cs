@@ -5,7 +5,7 @@ namespace AlpineMirror.Storage;
 
 /// <summary>
 /// The few libc calls .NET has no API for: rename(2) over a symlink to a directory, link(2), mkdir(2) without
-/// a stat first, and open(2) without an advisory lock.
+/// a stat first, open(2) without an advisory lock, and statx(2) for the device and inode numbers.
 /// </summary>
 /// <remarks>
 /// Paths travel as NUL-terminated UTF-8 in caller-owned buffers passed by <c>ref byte</c>: blittable, so no
@@ -53,8 +53,59 @@ internal static class LibC
     /// <summary>open(2) for reading, without the flock .NET takes on every file it opens; a descriptor or -1.</summary>
     public static nint OpenForReading(string path) => OpenNative(ref NulTerminated(path)[0], O_RDONLY | O_CLOEXEC);
 
+    private const int AT_FDCWD = -100;
+    private const int AT_SYMLINK_NOFOLLOW = 0x100;
+    private const uint STATX_TYPE = 0x1;
+    private const uint STATX_INO = 0x100;
+    private const uint STATX_SIZE = 0x200;
+    private const int ENOSYS = 38;
+
+    // struct statx is the same on every architecture (linux/stat.h): 256 bytes, these offsets.
+    private const int StatxLength = 256;
+    private const int StatxMaskOffset = 0, StatxModeOffset = 28, StatxInodeOffset = 32, StatxSizeOffset = 40;
+    private const int StatxDeviceMajorOffset = 136, StatxDeviceMinorOffset = 140;
+
+    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static extern int StatxNative(int directory, ref byte path, int flags, uint mask, ref byte buffer);
+
+    /// <summary>statx(2) of <paramref name="path"/> itself (a final symlink is not followed); returns 0 or the errno.</summary>
+    public static int StatNoFollow(string path, out FileStatus status)
+    {
+        status = default;
+        var length = Encoding.UTF8.GetByteCount(path) + 1;
+        Span<byte> utf8 = length <= 1024 ? stackalloc byte[length] : new byte[length];
+        utf8[Encoding.UTF8.GetBytes(path, utf8)] = 0;
+        Span<byte> buffer = stackalloc byte[StatxLength];
+        try
+        {
+            const uint wanted = STATX_TYPE | STATX_INO | STATX_SIZE;
+            if (StatxNative(AT_FDCWD, ref utf8[0], AT_SYMLINK_NOFOLLOW, wanted, ref buffer[0]) != 0)
+            {
+                return Marshal.GetLastPInvokeError();
+            }
+
+            if ((Field<uint>(buffer, StatxMaskOffset) & wanted) != wanted)
+            {
+                return ENOSYS;
+            }
+        }
+        catch (EntryPointNotFoundException)
+        {
+            // A libc older than glibc 2.28 or musl 1.2.5: callers then treat every file as unknown.
+            return ENOSYS;
+        }
+
+        var device = ((ulong)Field<uint>(buffer, StatxDeviceMajorOffset) << 32) | Field<uint>(buffer, StatxDeviceMinorOffset);
+        status = new FileStatus(device, Field<ulong>(buffer, StatxInodeOffset), (long)Field<ulong>(buffer, StatxSizeOffset),
+            Field<ushort>(buffer, StatxModeOffset) & FileStatus.TypeMask);
+        return 0;
+    }
+
     /// <summary>The errno as text with its number, e.g. "Invalid cross-device link (errno 18)".</summary>
     public static string Describe(int errno) => $"{Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+
+    private static T Field<T>(ReadOnlySpan<byte> buffer, int offset)
+        where T : unmanaged => MemoryMarshal.Read<T>(buffer[offset..]);
 
     private static byte[] NulTerminated(string path)
     {

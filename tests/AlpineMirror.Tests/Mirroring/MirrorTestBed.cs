@@ -114,11 +114,11 @@ internal sealed class MirrorTestBed : IAsyncDisposable
     }
 
     public async Task<MirrorResult> MirrorAsync(MirrorPlan plan, string staging, IProgress<MirrorProgress>? progress = null,
-        CancellationToken cancellationToken = default, MirrorSettings? settings = null)
+        CancellationToken cancellationToken = default, MirrorSettings? settings = null, VerifiedSnapshot? previous = null)
     {
         using var client = new UpstreamClient(ClientOptions);
         return await new MirrorExecutor(client, ClientOptions)
-            .ExecuteAsync(plan, Layout, staging, settings ?? new MirrorSettings(), progress, cancellationToken);
+            .ExecuteAsync(plan, Layout, staging, previous, settings ?? new MirrorSettings(), progress, cancellationToken);
     }
 
     /// <summary>Renames a verified staging folder into the root and points latest-stable at it, as Relink does.</summary>
@@ -130,6 +130,11 @@ internal sealed class MirrorTestBed : IAsyncDisposable
         AtomicSymlink.Replace(Path.Combine(MirrorRootPath, MirrorRoot.LatestStableName), name);
         return published;
     }
+
+    /// <summary>Records in the root's history that an Update published <paramref name="name"/>, as Relink does.</summary>
+    public Task RecordUpdateAsync(string name) =>
+        new RunHistory(new MirrorRoot(MirrorRootPath)).AppendAsync(
+            new RunRecord(name, null, DateTimeOffset.UtcNow, 0, 0, 0, 0, RunAction.Update), CancellationToken.None);
 
     /// <summary>Every file below <paramref name="directory"/> (links included, not followed) as relative path → bytes or link target.</summary>
     public static SortedDictionary<string, string> Tree(string directory)

@@ -1,0 +1,14 @@
+namespace AlpineMirror.Storage;
+
+/// <summary>What statx(2) says about a path: which file it is (device and inode), its type and its size.</summary>
+/// <param name="Type">The file type bits of the mode (<c>S_IFMT</c>).</param>
+internal readonly record struct FileStatus(ulong Device, ulong Inode, long Size, int Type)
+{
+    public const int TypeMask = 0xF000;
+    private const int RegularFileType = 0x8000;
+
+    public bool IsRegularFile => Type == RegularFileType;
+
+    /// <summary>True when both describe the same file, as two hard links to it do.</summary>
+    public bool IsSameFileAs(FileStatus other) => Device == other.Device && Inode == other.Inode;
+}
