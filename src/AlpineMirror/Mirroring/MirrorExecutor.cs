@@ -294,9 +294,9 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             var tarball = Path.Combine(releases, image);
             var directory = Path.Combine(releases, release.NetbootDirectory);
             var display = UpstreamLayout.ReleaseFilePath(release.Arch, release.NetbootDirectory);
-            var size = release.Images.First(i => i.File == image).Size;
             // The previous snapshot's folder was compared with this very tarball before it was published.
-            var unchanged = _unchanged.Holds(_staging, UpstreamLayout.ReleaseFilePath(release.Arch, image), size)
+            var tarballImage = release.Images.First(i => i.File == image);
+            var unchanged = _unchanged.Holds(tarballImage, _staging, UpstreamLayout.ReleaseFilePath(release.Arch, image))
                 && _unchanged.HoldsTree(_staging, display);
             if (!unchanged && NetbootTarball.Differences(tarball, directory, display, 1, cancellationToken).Count > 0)
             {
@@ -350,17 +350,24 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         private async Task MirrorPackageAsync(RepositoryPlan repository, ApkIndexEntry package, CancellationToken cancellationToken)
         {
             var relative = UpstreamLayout.PackagePath(repository.Repo, repository.Arch, package.FileName);
+            if (KeptUnchanged(_unchanged.Holds(package, _staging, relative)))
+            {
+                return;
+            }
+
             var uri = _layout.PackageUri(repository.Repo, repository.Arch, package.FileName);
-            await MirrorVerifiedAsync(relative, uri, package.Size,
-                source => new PackageStreamCheck(package, source), cancellationToken);
+            await MirrorVerifiedAsync(relative, uri, package.Size, source => new PackageStreamCheck(package, source), cancellationToken);
         }
 
         private async Task MirrorImageAsync(ReleasePlan release, ReleaseImage image, CancellationToken cancellationToken)
         {
             var relative = UpstreamLayout.ReleaseFilePath(release.Arch, image.File);
-            var uri = _layout.ReleaseFileUri(release.Arch, image.File);
-            await MirrorVerifiedAsync(relative, uri, image.Size,
-                source => new ReleaseImageStreamCheck(source, image.Size, image.Sha256), cancellationToken);
+            if (!KeptUnchanged(_unchanged.Holds(image, _staging, relative)))
+            {
+                var uri = _layout.ReleaseFileUri(release.Arch, image.File);
+                await MirrorVerifiedAsync(relative, uri, image.Size,
+                    source => new ReleaseImageStreamCheck(source, image.Size, image.Sha256), cancellationToken);
+            }
 
             foreach (var suffix in ReleaseImage.CompanionSuffixes)
             {
@@ -377,18 +384,25 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             }
         }
 
+        // Still the verified previous snapshot's file, listed unchanged: Verify decides how closely to look again.
+        private bool KeptUnchanged(bool unchanged)
+        {
+            if (unchanged)
+            {
+                Counters.FileUnchanged();
+                Counters.FileSettled();
+            }
+
+            return unchanged;
+        }
+
         // Keeps a staged file that verifies; otherwise downloads it, verified as it streams.
         private async Task MirrorVerifiedAsync(
             string relative, Uri uri, long size, Func<string, IStreamCheck> newCheck, CancellationToken cancellationToken)
         {
             var target = Path.Combine(_staging, relative);
             var planned = _plannedFetches.Contains(relative);
-            if (_unchanged.Holds(_staging, relative, size))
-            {
-                // Still the verified previous snapshot's file, listed unchanged: Verify decides how closely to look again.
-                Counters.FileUnchanged();
-            }
-            else if (StagedFile.HasSize(target, size) && Intact(target, newCheck(relative), cancellationToken))
+            if (StagedFile.HasSize(target, size) && Intact(target, newCheck(relative), cancellationToken))
             {
                 Counters.FileReused();
                 if (planned)
@@ -519,14 +533,12 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         {
             var folder = Path.Combine(_staging, relativeFolder);
             var removed = 0;
-            foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos("*", IncludeHidden))
+            foreach (var (name, _) in FolderListing.Unlisted(folder, keep).ToList())
             {
-                if (!keep.Contains(entry.Name))
-                {
-                    // Unlinks staging's name only: the published snapshot keeps its own hard link.
-                    Io(entry.FullName, "remove", () => RemoveEntry(entry.FullName));
-                    removed++;
-                }
+                // Unlinks staging's name only: the published snapshot keeps its own hard link.
+                var path = Path.Combine(folder, name);
+                Io(path, "remove", () => RemoveEntry(path));
+                removed++;
             }
 
             Counters.Removed(removed);

@@ -84,9 +84,7 @@ public static class StagingVerifier
     /// <summary>One verification: the files to hash, the problems found.</summary>
     private sealed class Check(string staging, UnchangedFiles unchanged, CancellationToken cancellationToken)
     {
-        private static readonly EnumerationOptions IncludeHidden = new() { AttributesToSkip = 0 };
-
-        private readonly List<(string Relative, long Size, Func<IStreamCheck> NewCheck)> _hashJobs = [];
+        private readonly List<(string Relative, long Size, Func<IStreamCheck> NewCheck, Func<bool> Unchanged)> _hashJobs = [];
         private readonly ConcurrentBag<string> _problems = [];
 
         // Files that passed: true when hashed, false when taken unchanged from the verified previous snapshot.
@@ -110,7 +108,8 @@ public static class StagingVerifier
                 foreach (var package in repository.Packages)
                 {
                     var relative = UpstreamLayout.PackagePath(repository.Repo, repository.Arch, package.FileName);
-                    _hashJobs.Add((relative, package.Size, () => new PackageStreamCheck(package, relative)));
+                    _hashJobs.Add((relative, package.Size, () => new PackageStreamCheck(package, relative),
+                        () => unchanged.Holds(package, staging, relative)));
                 }
 
                 PackageCount += repository.Packages.Count;
@@ -130,7 +129,8 @@ public static class StagingVerifier
                 foreach (var image in release.Images)
                 {
                     var relative = UpstreamLayout.ReleaseFilePath(release.Arch, image.File);
-                    _hashJobs.Add((relative, image.Size, () => new ReleaseImageStreamCheck(relative, image.Size, image.Sha256)));
+                    _hashJobs.Add((relative, image.Size, () => new ReleaseImageStreamCheck(relative, image.Size, image.Sha256),
+                        () => unchanged.Holds(image, staging, relative)));
                     listed.Add(image.File);
                     listed.UnionWith(ReleaseImage.CompanionSuffixes.Select(suffix => image.File + suffix));
                 }
@@ -151,7 +151,7 @@ public static class StagingVerifier
             var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
             Parallel.ForEach(_hashJobs, options, job =>
             {
-                if (unchanged.Holds(staging, job.Relative, job.Size))
+                if (job.Unchanged())
                 {
                     Interlocked.Increment(ref _unchangedFiles);
                     _verified[job.Relative] = false;
@@ -246,21 +246,10 @@ public static class StagingVerifier
         /// <summary>No temporary anywhere in staging: each is an unfinished write.</summary>
         public void Temporaries()
         {
-            var pending = new Stack<string>([staging]);
-            while (pending.TryPop(out var folder))
+            foreach (var temporary in FolderListing.TemporariesBelow(staging))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos("*", IncludeHidden))
-                {
-                    if (AtomicFile.IsTemporary(entry.Name))
-                    {
-                        _problems.Add($"{Path.GetRelativePath(staging, entry.FullName)}: temporary left by an unfinished write, expected none");
-                    }
-                    else if (entry is DirectoryInfo { LinkTarget: null })
-                    {
-                        pending.Push(entry.FullName);
-                    }
-                }
+                _problems.Add($"{Path.GetRelativePath(staging, temporary)}: temporary left by an unfinished write, expected none");
             }
         }
 
@@ -346,11 +335,11 @@ public static class StagingVerifier
                 return;
             }
 
-            foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos("*", IncludeHidden))
+            foreach (var (name, isFolder) in FolderListing.Unlisted(folder, listed))
             {
-                if (!listed.Contains(entry.Name) && !AtomicFile.IsTemporary(entry.Name))
+                if (!AtomicFile.IsTemporary(name))
                 {
-                    _problems.Add($"{relativeFolder}/{entry.Name}: not listed in {listedBy}, expected no such {(entry is DirectoryInfo ? "folder" : "file")}");
+                    _problems.Add($"{relativeFolder}/{name}: not listed in {listedBy}, expected no such {(isFolder ? "folder" : "file")}");
                 }
             }
         }

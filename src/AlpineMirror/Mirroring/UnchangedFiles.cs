@@ -1,3 +1,4 @@
+using AlpineMirror.Apk;
 using AlpineMirror.Planning;
 using AlpineMirror.Storage;
 using AlpineMirror.Upstream;
@@ -19,16 +20,20 @@ internal sealed class UnchangedFiles
     private static readonly EnumerationOptions IncludeHidden = new() { AttributesToSkip = 0 };
 
     private readonly string? _previous;
-    private readonly HashSet<string> _candidates;
 
-    private UnchangedFiles(string? previous, HashSet<string> candidates)
+    // The plan's own entries, by reference: no path is built for a package until it is asked about.
+    private readonly HashSet<ApkIndexEntry> _packages;
+    private readonly HashSet<ReleaseImage> _images;
+
+    private UnchangedFiles(string? previous, HashSet<ApkIndexEntry> packages, HashSet<ReleaseImage> images)
     {
         _previous = previous;
-        _candidates = candidates;
+        _packages = packages;
+        _images = images;
     }
 
     /// <summary>Nothing is taken on trust: every file is hashed.</summary>
-    public static UnchangedFiles None { get; } = new(null, []);
+    public static UnchangedFiles None { get; } = new(null, [], []);
 
     /// <summary>The mode in effect: <see cref="VerifyMode.Full"/> when nothing can be taken on trust.</summary>
     public VerifyMode Mode => _previous is null ? VerifyMode.Full : VerifyMode.Changed;
@@ -45,7 +50,7 @@ internal sealed class UnchangedFiles
             return None;
         }
 
-        var candidates = new HashSet<string>(StringComparer.Ordinal);
+        var packages = new HashSet<ApkIndexEntry>(ReferenceEqualityComparer.Instance);
         foreach (var repository in plan.Repositories)
         {
             // Every package of the new index is added, updated or unchanged (IndexDiff); those to fetch are left out too.
@@ -53,12 +58,10 @@ internal sealed class UnchangedFiles
                 .Concat(repository.Updated.Select(u => u.To.FileName))
                 .Concat(repository.ToFetch.Select(p => p.FileName))
                 .ToHashSet(StringComparer.Ordinal);
-            foreach (var package in repository.Packages.Where(p => !changed.Contains(p.FileName)))
-            {
-                candidates.Add(UpstreamLayout.PackagePath(repository.Repo, repository.Arch, package.FileName));
-            }
+            packages.UnionWith(repository.Packages.Where(p => !changed.Contains(p.FileName)));
         }
 
+        var images = new HashSet<ReleaseImage>(ReferenceEqualityComparer.Instance);
         foreach (var release in plan.Releases)
         {
             var before = PreviousImages(previous.Path, release);
@@ -67,30 +70,29 @@ internal sealed class UnchangedFiles
                 if (before.TryGetValue(image.File, out var old) && old.Size == image.Size
                     && string.Equals(old.Sha256, image.Sha256, StringComparison.OrdinalIgnoreCase))
                 {
-                    candidates.Add(UpstreamLayout.ReleaseFilePath(release.Arch, image.File));
+                    images.Add(image);
                 }
             }
         }
 
-        return new UnchangedFiles(previous.Path, candidates);
+        return new UnchangedFiles(previous.Path, packages, images);
     }
 
     /// <summary>
-    /// True when <paramref name="relative"/> is listed unchanged and the staged file is a regular file of
-    /// <paramref name="size"/> bytes that is the very file the previous snapshot holds under that name. Reads no content.
+    /// True when <paramref name="package"/> (an entry of the plan) is listed unchanged and the staged file at
+    /// <paramref name="relative"/> is a regular file of its size that is the very file the previous snapshot holds
+    /// under that name. Reads no content.
     /// </summary>
-    public bool Holds(string staging, string relative, long size) =>
-        _previous is not null
-        && _candidates.Contains(relative)
-        && LibC.StatNoFollow(Path.Combine(staging, relative), out var staged) == 0
-        && staged.IsRegularFile
-        && staged.Size == size
-        && LibC.StatNoFollow(Path.Combine(_previous, relative), out var published) == 0
-        && staged.IsSameFileAs(published);
+    public bool Holds(ApkIndexEntry package, string staging, string relative) =>
+        _packages.Contains(package) && SameFile(staging, relative, package.Size);
+
+    /// <summary>As for a package: <paramref name="image"/> (of the plan) listed with the same size and sha256 before and after.</summary>
+    public bool Holds(ReleaseImage image, string staging, string relative) =>
+        _images.Contains(image) && SameFile(staging, relative, image.Size);
 
     /// <summary>
     /// True when the staged folder matches the previous snapshot's folder of the same name entry for entry, every file
-    /// the very same file. Asked only for a netboot folder whose tarball <see cref="Holds"/>: the previous snapshot's
+    /// the very same file. Asked only for a netboot folder whose tarball <see cref="Holds(ReleaseImage, string, string)"/>: the previous snapshot's
     /// folder was compared with that same tarball before it was published.
     /// </summary>
     public bool HoldsTree(string staging, string relativeFolder) =>
@@ -124,6 +126,14 @@ internal sealed class UnchangedFiles
 
         return count == publishedNames.Count;
     }
+
+    private bool SameFile(string staging, string relative, long size) =>
+        _previous is not null
+        && LibC.StatNoFollow(Path.Combine(staging, relative), out var staged) == 0
+        && staged.IsRegularFile
+        && staged.Size == size
+        && LibC.StatNoFollow(Path.Combine(_previous, relative), out var published) == 0
+        && staged.IsSameFileAs(published);
 
     private static bool SameFile(string staged, string published) =>
         LibC.StatNoFollow(staged, out var a) == 0 && a.IsRegularFile
