@@ -18,11 +18,13 @@ public sealed class Mirror : AsyncFrostingTask<MirrorContext>
     {
         using var client = context.CreateUpstreamClient();
         var executor = new MirrorExecutor(client, context.ClientOptions);
+        var plan = context.RequirePlan();
         context.Mirrored = await MirrorProgressPrinter.RunAsync(AnsiConsole.Console, progress => executor.ExecuteAsync(
-            context.RequirePlan(),
+            plan,
             context.Layout,
             context.StagingPath,
-            new MirrorSettings { Parallel = context.Options.Parallel },
+            VerifiedSnapshot.Find(context.Root, plan.PreviousSnapshot),
+            new MirrorSettings { Parallel = context.Options.Parallel, Mode = context.Options.Verify },
             progress,
             context.Cancellation));
         var result = context.Mirrored;

@@ -14,14 +14,24 @@ public sealed class Verify : FrostingTask<MirrorContext>
 
     public override void Run(MirrorContext context)
     {
-        var settings = new VerifySettings { MaxRemovedShare = context.Options.MaxRemovedShare, Force = context.Options.Force };
-        context.Verified = StagingVerifier.Verify(context.RequirePlan(), context.StagingPath, settings, context.Cancellation);
+        var plan = context.RequirePlan();
+        var settings = new VerifySettings
+        {
+            MaxRemovedShare = context.Options.MaxRemovedShare,
+            Force = context.Options.Force,
+            Mode = context.Options.Verify,
+        };
+        context.Verified = StagingVerifier.Verify(
+            plan, context.StagingPath, VerifiedSnapshot.Find(context.Root, plan.PreviousSnapshot), settings, context.Cancellation);
         var report = context.Verified;
         context.Log.Information(
-            "Verified {0} packages and {1} release files ({2}) in {3:0.0} s",
+            "Verified {0} packages and {1} release files in {2:0.0} s ({3}: {4} hashed, {5} files unchanged since {6})",
             report.Packages,
             report.ReleaseFiles,
+            report.Duration.TotalSeconds,
+            report.Mode.ToString().ToLowerInvariant(),
             ByteSize.Format(report.BytesHashed),
-            report.Duration.TotalSeconds);
+            report.UnchangedFiles,
+            plan.PreviousSnapshot ?? "nothing");
     }
 }

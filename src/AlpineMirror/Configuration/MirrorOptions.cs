@@ -1,4 +1,5 @@
 using AlpineMirror.Deploy;
+using AlpineMirror.Mirroring;
 
 namespace AlpineMirror.Configuration;
 
@@ -28,6 +29,8 @@ public sealed record MirrorOptions
     public int Parallel { get; init; } = 8;
     /// <summary>The wipe guard: the largest share of the previous snapshot's packages an update may drop.</summary>
     public double MaxRemovedShare { get; init; } = 0.10;
+    /// <summary>Which staged files Mirror and Verify hash: only what changed since a snapshot this tool verified, or all.</summary>
+    public VerifyMode Verify { get; init; } = VerifyMode.Changed;
     /// <summary>Publish even when the wipe guard trips.</summary>
     public bool Force { get; init; }
     /// <summary>Rollback target; the previous snapshot when not given.</summary>

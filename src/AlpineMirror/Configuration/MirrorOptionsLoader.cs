@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using AlpineMirror.Deploy;
+using AlpineMirror.Mirroring;
 using AlpineMirror.Storage;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -15,7 +16,7 @@ public static partial class MirrorOptionsLoader
     public const string EnvironmentPrefix = "ALPINEMIRROR_";
 
     private static readonly string[] OptionNames =
-        ["root", "upstream", "branch", "repos", "arch", "keys", "version", "releases", "retries", "timeout", "parallel", "max-removed", "force", "to", "keep", "deploy", "ansible-playbook", "ansible-inventory", "ansible-args", "awx-url",
+        ["root", "upstream", "branch", "repos", "arch", "keys", "version", "releases", "retries", "timeout", "parallel", "verify", "max-removed", "force", "to", "keep", "deploy", "ansible-playbook", "ansible-inventory", "ansible-args", "awx-url",
             "awx-job-template", "report"];
 
     /// <param name="commandLine">Options given on the command line, by name without dashes.</param>
@@ -66,6 +67,7 @@ public static partial class MirrorOptionsLoader
             Retries = Resolve("retries") is { } retries ? ParseCount(retries, 0, 20) : defaults.Retries,
             Timeout = Resolve("timeout") is { } timeout ? TimeSpan.FromSeconds(ParseCount(timeout, 1, 3600)) : defaults.Timeout,
             Parallel = Resolve("parallel") is { } parallel ? ParseCount(parallel, 1, 64) : defaults.Parallel,
+            Verify = Resolve("verify") is { } verify ? ParseVerifyMode(verify) : defaults.Verify,
             MaxRemovedShare = Resolve("max-removed") is { } maxRemoved ? ParsePercent(maxRemoved) : defaults.MaxRemovedShare,
             Force = Resolve("force") is { } force ? ParseBool(force) : defaults.Force,
             To = Resolve("to") is { } to ? ParseSnapshotName(to) : null,
@@ -169,6 +171,13 @@ public static partial class MirrorOptionsLoader
         && percent is >= 0 and <= 100
             ? percent / 100
             : throw option.Invalid("a percentage from 0 to 100, like 10 or 10%");
+
+    private static VerifyMode ParseVerifyMode(OptionValue option) => option.Value switch
+    {
+        "changed" => VerifyMode.Changed,
+        "full" => VerifyMode.Full,
+        _ => throw option.Invalid("changed or full"),
+    };
 
     private static DeployPolicy ParseDeployPolicy(OptionValue option)
     {

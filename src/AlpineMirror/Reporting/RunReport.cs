@@ -45,7 +45,8 @@ public sealed record RunReport
         json["verification"] = Node(Verification is null ? null : new
         {
             Verification.Packages, Verification.ReleaseFiles, Verification.BytesHashed, Verification.RemovedPackages,
-            Verification.PreviousPackages, DurationSeconds = Math.Round(Verification.Duration.TotalSeconds, 3),
+            Verification.PreviousPackages, Verification.UnchangedFiles, Mode = Verification.Mode.ToString().ToLowerInvariant(),
+            DurationSeconds = Math.Round(Verification.Duration.TotalSeconds, 3),
         });
         json["published"] = Node(Published);
         json["deploy"] = Node(Deploy);
@@ -81,7 +82,7 @@ public sealed record RunReport
 
         if (Verification is not null)
         {
-            summary.AppendLine($"| verified | {Verification.Packages} packages, {Verification.ReleaseFiles} release files |");
+            summary.AppendLine($"| verified | {Verification.Packages} packages, {Verification.ReleaseFiles} release files ({Verification.Mode.ToString().ToLowerInvariant()}: {ByteSize.Format(Verification.BytesHashed)} hashed) |");
         }
 
         if (Published is not null)

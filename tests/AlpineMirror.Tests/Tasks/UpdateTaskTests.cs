@@ -339,6 +339,30 @@ public sealed class UpdateTaskTests(DemoReleases releases) : ServedDemoUpstream(
         Assert.Equal("3.15.4", LinkTarget(MirrorRoot.LatestStableName));
     }
 
+    [Theory]
+    [InlineData("changed", 26)]
+    [InlineData("full", 0)]
+    public async Task Should_hash_only_what_changed_since_a_snapshot_it_verified_unless_told_to_hash_all(string mode, int unchanged)
+    {
+        // Given 3.15.4 published by an update, so verified by this tool
+        await PublishFirstReleaseAsync();
+        Server.Root = Releases.SecondRoot;
+        var report = Root.Path + ".verify.json";
+
+        // When 3.15.5 is published
+        var run = await UpdateAsync(new[] { $"--verify={mode}", $"--report={report}" });
+
+        // Then the 26 packages still hard-linked to 3.15.4 and listed unchanged are trusted in changed mode, hashed in full
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(report));
+        var verification = json.RootElement.GetProperty("verification");
+        Assert.Equal(mode, verification.GetProperty("mode").GetString());
+        Assert.Equal(34, verification.GetProperty("packages").GetInt32());
+        Assert.True(verification.GetProperty("unchangedFiles").GetInt32() >= unchanged);
+        Assert.Equal(mode == "full", verification.GetProperty("unchangedFiles").GetInt32() == 0);
+        File.Delete(report);
+    }
+
     private void AssertNothingNewPublished(IReadOnlyList<string> previousSnapshot)
     {
         Assert.Equal(["3.15.4"], Mirror.PublishedSnapshots());
