@@ -92,8 +92,9 @@ internal sealed class UnchangedFiles
 
     /// <summary>
     /// True when the staged folder matches the previous snapshot's folder of the same name entry for entry, every file
-    /// the very same file. Asked only for a netboot folder whose tarball <see cref="Holds(ReleaseImage, string, string)"/>: the previous snapshot's
-    /// folder was compared with that same tarball before it was published.
+    /// the very same file. Asked only for a netboot folder whose tarball
+    /// <see cref="Holds(ReleaseImage, string, string)">holds</see>: the previous snapshot's folder was compared with that
+    /// same tarball before it was published.
     /// </summary>
     public bool HoldsTree(string staging, string relativeFolder) =>
         _previous is not null && SameTree(Path.Combine(staging, relativeFolder), Path.Combine(_previous, relativeFolder));

@@ -58,6 +58,7 @@ internal static class LibC
     private const uint STATX_TYPE = 0x1;
     private const uint STATX_INO = 0x100;
     private const uint STATX_SIZE = 0x200;
+    private const int EINVAL = 22;
     private const int ENOSYS = 38;
 
     // struct statx is the same on every architecture (linux/stat.h): 256 bytes, these offsets.
@@ -72,6 +73,12 @@ internal static class LibC
     public static int StatNoFollow(string path, out FileStatus status)
     {
         status = default;
+        if (path.Contains('\0'))
+        {
+            // libc would stop at the NUL and describe another path.
+            return EINVAL;
+        }
+
         var length = Encoding.UTF8.GetByteCount(path) + 1;
         Span<byte> utf8 = length <= 1024 ? stackalloc byte[length] : new byte[length];
         utf8[Encoding.UTF8.GetBytes(path, utf8)] = 0;
