@@ -90,6 +90,11 @@ public sealed class PackageVerifier : IDisposable
     public void Append(ReadOnlySpan<byte> chunk)
     {
         ThrowIfCompleted();
+        if (chunk.IsEmpty)
+        {
+            return;
+        }
+
         _received += chunk.Length;
         if (_received > _entry.Size)
         {
