@@ -67,7 +67,7 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
                 }
                 catch (Exception e) when (IsInterruption(e, cancellationToken))
                 {
-                    throw new UpstreamException(uri, $"body: {Describe(e)}", failures + 1, inner: e);
+                    throw new UpstreamException(uri, $"body: {ExceptionText.OneLine(e)}", failures + 1, inner: e);
                 }
                 catch (ChecksumMismatchException e)
                 {
@@ -201,20 +201,6 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
     private static string WithoutSource(AlpineMirrorException e) =>
         e.Message.StartsWith($"{e.Source}: ", StringComparison.Ordinal) ? e.Message[(e.Source.Length + 2)..] : e.Message;
 
-    private static string Describe(Exception e)
-    {
-        var messages = new List<string>();
-        for (var current = e; current is not null; current = current.InnerException)
-        {
-            var message = current.Message.ReplaceLineEndings(" ").Trim().TrimEnd('.');
-            if (message.Length > 0 && !messages.Any(said => said.Contains(message, StringComparison.Ordinal)))
-            {
-                messages.Add(message);
-            }
-        }
-
-        return string.Join(": ", messages);
-    }
 
     private static void DeleteQuietly(string path)
     {

@@ -153,7 +153,7 @@ public sealed class UpstreamClient : IDisposable
         }
         catch (Exception e) when (IsNetworkError(e) && !cancellationToken.IsCancellationRequested)
         {
-            throw new UpstreamException(uri, OneLine(e), attempts, inner: e);
+            throw new UpstreamException(uri, ExceptionText.OneLine(e), attempts, inner: e);
         }
     }
 
@@ -191,23 +191,6 @@ public sealed class UpstreamClient : IDisposable
 
     private static UpstreamException TooLarge(Uri uri, long maxBytes, string actual, int attempts) =>
         new(uri, $"body: expected at most {maxBytes} bytes, got {actual}; refused", attempts);
-
-    // "An error occurred while sending the request." alone says nothing: join the inner messages, on one line,
-    // skipping those already said ("Connection refused (127.0.0.1:1)" wraps "Connection refused").
-    private static string OneLine(Exception e)
-    {
-        var messages = new List<string>();
-        for (var current = e; current is not null; current = current.InnerException)
-        {
-            var message = current.Message.ReplaceLineEndings(" ").Trim().TrimEnd('.');
-            if (message.Length > 0 && !messages.Any(said => said.Contains(message, StringComparison.Ordinal)))
-            {
-                messages.Add(message);
-            }
-        }
-
-        return string.Join(": ", messages);
-    }
 
     private static void Validate(UpstreamClientOptions options)
     {
