@@ -30,7 +30,6 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
 {
     // A detached OpenPGP signature is under a kilobyte; the cap only stops a broken server.
     private const long MaxSignatureBytes = 64 * 1024;
-    private const string SignatureSuffix = ".asc";
     private const string NetbootLinkName = "netboot";
 
     // Temporaries start with a dot; the default enumeration options skip hidden entries.
@@ -371,7 +370,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
 
             foreach (var suffix in ReleaseImage.CompanionSuffixes)
             {
-                if (suffix == SignatureSuffix)
+                if (suffix == ReleaseFile.SignatureSuffix)
                 {
                     await MirrorSignatureAsync(release, image, cancellationToken);
                 }
@@ -473,7 +472,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         // Upstream publishes .asc files for most images but not all: a 404 is an answer, not a failure to retry.
         private async Task MirrorSignatureAsync(ReleasePlan release, ReleaseImage image, CancellationToken cancellationToken)
         {
-            var name = image.File + SignatureSuffix;
+            var name = image.File + ReleaseFile.SignatureSuffix;
             var target = Path.Combine(_staging, UpstreamLayout.ReleaseFilePath(release.Arch, name));
             if (new FileInfo(target) is { Exists: true, LinkTarget: null, Length: > 0 })
             {

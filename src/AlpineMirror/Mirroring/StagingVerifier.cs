@@ -19,7 +19,6 @@ namespace AlpineMirror.Mirroring;
 public static class StagingVerifier
 {
     private const string NetbootLinkName = "netboot";
-    private const string SignatureSuffix = ".asc";
 
     /// <summary>Checks <paramref name="stagingPath"/> against <paramref name="plan"/>, hashing every package and image.</summary>
     /// <inheritdoc cref="Verify(MirrorPlan, string, VerifiedSnapshot?, VerifySettings, CancellationToken)"/>
@@ -260,7 +259,7 @@ public static class StagingVerifier
             {
                 var relative = imageRelative + suffix;
                 var file = new FileInfo(Path.Combine(staging, relative));
-                if (suffix == SignatureSuffix)
+                if (suffix == ReleaseFile.SignatureSuffix)
                 {
                     // Optional: upstream does not sign every image, and nothing verifies the signature yet (DESIGN.md §4.5).
                     continue;

@@ -5,6 +5,4 @@ public sealed record ReleaseFile(string Name, long? Size, string? Sha256, bool F
 {
     /// <summary>The OpenPGP signature upstream may or may not publish beside an image.</summary>
     public const string SignatureSuffix = ".asc";
-
-    public bool IsOptional => Name.EndsWith(SignatureSuffix, StringComparison.Ordinal);
 }
