@@ -351,18 +351,8 @@ public sealed class ApkPackageBuilderTests : IDisposable
             }
         }
 
-        // Then every change after the signature member is refused; inside it, which nothing signs, only changes that
-        // leave its content as it was pass: gzip header hints (FTEXT, MTIME, XFL, OS) and redundant deflate bits
-        var signatureMember = RawGzipMembers.Split(content)[0];
-        var original = ExternalCommand.Require("gzip", ["-dc"], signatureMember).Output;
-        Assert.All(undetected, position =>
-        {
-            Assert.InRange(position, 0, signatureMember.Length - 1);
-            var tampered = signatureMember.ToArray();
-            tampered[position] ^= 0x01;
-            Assert.Equal(original, ExternalCommand.Require("gzip", ["-dc"], tampered).Output);
-        });
-        Assert.Subset(undetected.ToHashSet(), new HashSet<int> { 4, 5, 6, 7, 8, 9 });
+        // Then every change after the signature member is refused, and those inside it change nothing
+        UnsignedBytes.AssertOnlyHarmless(content, undetected);
     }
 
     public static TheoryData<string, PackageSpec> InvalidSpecs => new()
