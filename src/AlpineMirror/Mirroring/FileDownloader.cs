@@ -295,7 +295,8 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
 
         public void Close()
         {
-            Io(() => _file!.Flush(flushToDisk: true), "flush");
+            // To the kernel only: AtomicFile.Commit flushes the file to disk once, right before the rename.
+            Io(() => _file!.Flush(), "flush");
             _file!.Dispose();
             _file = null;
         }
