@@ -290,16 +290,23 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
         Assert.Empty(MirrorTestBed.Temporaries(staging));
     }
 
-    [Fact]
-    public async Task Should_resume_a_partial_file_left_by_an_interrupted_run()
+    /// <summary>A staging folder the plan was mirrored into, whose busybox is gone again; with the bytes it had.</summary>
+    private async Task<(MirrorPlan Plan, string Staging, string Target, byte[] Bytes)> StagingWithoutBusyboxAsync()
     {
-        // Given a staging folder where busybox is only a leftover temporary holding its first 2000 bytes
         var plan = await _bed.PlanAsync();
         var staging = _bed.NewStaging();
         await _bed.MirrorAsync(plan, staging);
         var target = Path.Combine(staging, Busybox);
         var bytes = File.ReadAllBytes(target);
         File.Delete(target);
+        return (plan, staging, target, bytes);
+    }
+
+    [Fact]
+    public async Task Should_resume_a_partial_file_left_by_an_interrupted_run()
+    {
+        // Given a staging folder where busybox is only a leftover temporary holding its first 2000 bytes
+        var (plan, staging, target, bytes) = await StagingWithoutBusyboxAsync();
         var leftover = Path.Combine(staging, "main/x86_64/.busybox-1.34.1-r5.apk.0123abcd.partial");
         File.WriteAllBytes(leftover, bytes[..2000]);
         _bed.ClearRequests();
@@ -318,12 +325,7 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
     public async Task Should_start_over_when_a_resumed_leftover_proves_wrong()
     {
         // Given a leftover whose data bytes are damaged, which only the datahash at the end can tell
-        var plan = await _bed.PlanAsync();
-        var staging = _bed.NewStaging();
-        await _bed.MirrorAsync(plan, staging);
-        var target = Path.Combine(staging, Busybox);
-        var bytes = File.ReadAllBytes(target);
-        File.Delete(target);
+        var (plan, staging, target, bytes) = await StagingWithoutBusyboxAsync();
         var damaged = bytes[..^500];
         damaged[^1] ^= 0xFF;
         File.WriteAllBytes(Path.Combine(staging, "main/x86_64/.busybox-1.34.1-r5.apk.89abcdef.partial"), damaged);
@@ -343,12 +345,7 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
     public async Task Should_discard_a_leftover_whose_control_member_is_wrong_without_a_range_request()
     {
         // Given a leftover holding another package's first bytes: C: already tells it apart
-        var plan = await _bed.PlanAsync();
-        var staging = _bed.NewStaging();
-        await _bed.MirrorAsync(plan, staging);
-        var target = Path.Combine(staging, Busybox);
-        var bytes = File.ReadAllBytes(target);
-        File.Delete(target);
+        var (plan, staging, target, bytes) = await StagingWithoutBusyboxAsync();
         var other = File.ReadAllBytes(Path.Combine(staging, "main/x86_64/musl-1.2.2-r7.apk"));
         File.WriteAllBytes(Path.Combine(staging, "main/x86_64/.busybox-1.34.1-r5.apk.89abcdef.partial"), other[..Math.Min(other.Length, bytes.Length - 1)]);
         _bed.ClearRequests();
