@@ -1,3 +1,4 @@
+using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Configuration;
 using AlpineMirror.Deploy;
@@ -79,6 +80,13 @@ public sealed class MirrorContext : FrostingContext, IDisposable
 
     /// <summary>The configured deploy step, checked on first use (the run lifetime uses it before any task runs).</summary>
     public DeployTrigger DeployTrigger => _deployTrigger ??= DeployTrigger.FromOptions(Options, Environment.GetEnvironmentVariable);
+
+    /// <summary>The deploy variables of a published snapshot, its kernels read from its own verified indexes.</summary>
+    public DeployVariables DescribePublished(string snapshot, string? previous)
+    {
+        using var keys = TrustedKeys.Load(Options.Keys);
+        return DeployVariables.FromPublished(Root, snapshot, previous, keys, Options.Archs[0], Options.Branch);
+    }
 
     /// <summary>Deploys a published snapshot as --deploy says, streaming the deployer's output into the build log.</summary>
     public async Task DeployAsync(Func<DeployVariables> describe)

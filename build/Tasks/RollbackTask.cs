@@ -1,6 +1,4 @@
-using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
-using AlpineMirror.Deploy;
 using AlpineMirror.Storage;
 using Cake.Core.Diagnostics;
 
@@ -26,11 +24,6 @@ public sealed class Rollback : AsyncFrostingTask<MirrorContext>
 
         // The stations boot what the boot infrastructure serves: it follows the rollback as --deploy says.
         var rolledBack = context.Published;
-        await context.DeployAsync(() =>
-        {
-            using var keys = TrustedKeys.Load(context.Options.Keys);
-            return DeployVariables.FromPublished(
-                root, rolledBack.To, rolledBack.From, keys, context.Options.Archs[0], context.Options.Branch);
-        });
+        await context.DeployAsync(() => context.DescribePublished(rolledBack.To, rolledBack.From));
     }
 }

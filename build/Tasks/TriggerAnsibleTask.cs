@@ -1,4 +1,3 @@
-using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Deploy;
 using AlpineMirror.Storage;
@@ -37,8 +36,6 @@ public sealed class TriggerAnsible : AsyncFrostingTask<MirrorContext>
         // Run alone: deploy what latest-stable points to, compared with the snapshot before it.
         var current = root.CurrentSnapshot()
             ?? throw new StorageException(root.LatestStableLink, "nothing is published yet, so there is nothing to deploy");
-        using var keys = TrustedKeys.Load(context.Options.Keys);
-        return DeployVariables.FromPublished(
-            root, current, root.PreviousSnapshot(), keys, context.Options.Archs[0], context.Options.Branch);
+        return context.DescribePublished(current, root.PreviousSnapshot());
     }
 }
