@@ -19,10 +19,9 @@ public static class MirrorExitCodes
 
     public static int For(Exception exception) => exception switch
     {
-        ConfigurationException => ExitCodes.Usage,
-        SignatureException or ChecksumMismatchException or ApkFormatException or ReleaseFormatException
-            or VerificationException => Verification,
-        UpstreamException => Network,
+        UsageException => ExitCodes.Usage,
+        IntegrityException => Verification,
+        NetworkException => Network,
         LockHeldException => Locked,
         WipeGuardException => WipeGuard,
         DeployException => Deploy,

@@ -2,4 +2,4 @@ namespace AlpineMirror.Apk;
 
 /// <summary>A package, index or archive that does not follow the APK format.</summary>
 public sealed class ApkFormatException(string source, string message, Exception? inner = null)
-    : AlpineMirrorException(source, message, inner);
+    : IntegrityException(source, message, inner);

@@ -2,4 +2,4 @@ namespace AlpineMirror.Apk;
 
 /// <summary>A signed file whose signatures are missing, unknown or do not verify.</summary>
 public sealed class SignatureException(string source, string message)
-    : AlpineMirrorException(source, message);
+    : IntegrityException(source, message);

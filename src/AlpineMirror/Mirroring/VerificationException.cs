@@ -1,7 +1,7 @@
 namespace AlpineMirror.Mirroring;
 
 /// <summary>A staging folder that does not hold exactly what the plan says; it must not be published.</summary>
-public sealed class VerificationException : AlpineMirrorException
+public sealed class VerificationException : IntegrityException
 {
     /// <summary>How many problems are named in the message and <see cref="Problems"/>.</summary>
     public const int MaxListed = 10;

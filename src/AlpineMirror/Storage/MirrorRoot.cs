@@ -16,6 +16,18 @@ public sealed class MirrorRoot(string path)
     /// <summary>The run lock (DESIGN.md §4.4), see <see cref="RunLock"/>.</summary>
     public string LockFile => System.IO.Path.Combine(StateDirectory, "lock");
 
+    /// <summary>The lock of one feed other than Alpine's (<c>inhouse</c>, <c>clamav</c>): <c>.alpinemirror/&lt;feed&gt;.lock</c>.</summary>
+    public string FeedLockFile(string feed)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(feed);
+        if (!feed.All(char.IsAsciiLetterLower))
+        {
+            throw new ArgumentException($"a feed name is lower-case ASCII letters, got '{feed}'", nameof(feed));
+        }
+
+        return System.IO.Path.Combine(StateDirectory, feed + ".lock");
+    }
+
     /// <summary>One JSON line per published or rolled back snapshot, see <see cref="RunHistory"/>.</summary>
     public string HistoryFile => System.IO.Path.Combine(StateDirectory, "history.jsonl");
 

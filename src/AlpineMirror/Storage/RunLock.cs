@@ -43,13 +43,28 @@ public sealed class RunLock : IDisposable
     /// </summary>
     public string? TakenOverFrom { get; }
 
-    /// <summary>Takes the lock of <paramref name="root"/>, creating <c>.alpinemirror/</c> if needed.</summary>
+    /// <summary>Takes the lock of the Alpine feed of <paramref name="root"/>, creating <c>.alpinemirror/</c> if needed.</summary>
     /// <exception cref="LockHeldException">Another process, or this one, holds it.</exception>
     public static RunLock Acquire(MirrorRoot root)
     {
         ArgumentNullException.ThrowIfNull(root);
+        return Acquire(root, root.LockFile);
+    }
+
+    /// <summary>
+    /// Takes the lock of one feed folder of <paramref name="root"/> (<c>.alpinemirror/&lt;feed&gt;.lock</c>), so a
+    /// short antivirus check never waits behind a long Alpine mirror, while two runs of one feed still exclude each other.
+    /// </summary>
+    /// <exception cref="LockHeldException">Another process, or this one, holds it.</exception>
+    public static RunLock AcquireFeed(MirrorRoot root, string feed)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        return Acquire(root, root.FeedLockFile(feed));
+    }
+
+    private static RunLock Acquire(MirrorRoot root, string lockFile)
+    {
         Directory.CreateDirectory(root.StateDirectory);
-        var lockFile = root.LockFile;
         FileStream stream;
         try
         {

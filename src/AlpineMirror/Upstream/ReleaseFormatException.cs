@@ -2,4 +2,4 @@ namespace AlpineMirror.Upstream;
 
 /// <summary>Release metadata (<c>latest-releases.yaml</c>, release file paths) that does not follow upstream's format.</summary>
 public sealed class ReleaseFormatException(string source, string message, Exception? inner = null)
-    : AlpineMirrorException(source, message, inner);
+    : IntegrityException(source, message, inner);

@@ -4,7 +4,7 @@ namespace AlpineMirror.Upstream;
 
 /// <summary>An upstream URL that could not be fetched, after every retry was spent.</summary>
 public sealed class UpstreamException(Uri uri, string failure, int attempts, HttpStatusCode? statusCode = null, Exception? inner = null)
-    : AlpineMirrorException(uri.AbsoluteUri, $"{failure} (after {attempts} attempt{(attempts == 1 ? "" : "s")})", inner)
+    : NetworkException(uri.AbsoluteUri, $"{failure} (after {attempts} attempt{(attempts == 1 ? "" : "s")})", inner)
 {
     /// <summary>The URL that failed.</summary>
     public Uri Uri { get; } = uri;

@@ -37,6 +37,22 @@ public sealed class RunLockTests : IDisposable
     }
 
     [Fact]
+    public void Should_lock_each_feed_on_its_own_so_one_feed_never_waits_behind_another()
+    {
+        // Given an Alpine run that holds the root's lock
+        using var alpine = RunLock.Acquire(_root);
+
+        // When an antivirus run takes its feed's lock, and a second antivirus run tries to
+        using var antivirus = RunLock.AcquireFeed(_root, "clamav");
+        var error = Assert.Throws<LockHeldException>(() => RunLock.AcquireFeed(_root, "clamav"));
+
+        // Then the first gets it beside Alpine's, in its own file, and the second is refused naming that file
+        Assert.Equal(Path.Combine(_root.StateDirectory, "clamav.lock"), error.Source);
+        Assert.True(File.Exists(_root.FeedLockFile("clamav")));
+        Assert.Throws<ArgumentException>(() => _root.FeedLockFile("../etc"));
+    }
+
+    [Fact]
     public void Should_take_over_the_lock_of_a_killed_run_and_say_whose_it_was()
     {
         // Given a run that held the lock and was killed, leaving its record behind
