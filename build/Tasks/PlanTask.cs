@@ -3,6 +3,7 @@ using AlpineMirror.Build.Hosting;
 using AlpineMirror.Build.Printing;
 using AlpineMirror.Planning;
 using Cake.Core;
+using Cake.Core.Diagnostics;
 using Spectre.Console;
 
 namespace AlpineMirror.Build.Tasks;
@@ -19,6 +20,11 @@ public sealed class Plan : AsyncFrostingTask<MirrorContext>, IDryRunTask
         using var client = context.CreateUpstreamClient();
         using var keys = TrustedKeys.Load(context.Options.Keys);
         context.Plan = await new MirrorPlanner(client, keys).PlanAsync(context.Options, context.Cancellation);
+        foreach (var warning in context.Plan.Warnings)
+        {
+            context.Log.Warning("{0}", warning);
+        }
+
         PlanPrinter.Print(context.Plan, AnsiConsole.Console);
     }
 }

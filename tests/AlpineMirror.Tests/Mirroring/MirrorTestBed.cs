@@ -131,10 +131,13 @@ internal sealed class MirrorTestBed : IAsyncDisposable
         return published;
     }
 
-    /// <summary>Records in the root's history that an Update published <paramref name="name"/>, as Relink does.</summary>
-    public Task RecordUpdateAsync(string name) =>
-        new RunHistory(new MirrorRoot(MirrorRootPath)).AppendAsync(
-            new RunRecord(name, null, DateTimeOffset.UtcNow, 0, 0, 0, 0, RunAction.Update), CancellationToken.None);
+    /// <summary>Records that this tool published the folder <paramref name="name"/>, as Relink does.</summary>
+    public Task RecordUpdateAsync(string name)
+    {
+        var root = new MirrorRoot(MirrorRootPath);
+        SnapshotPublication.Record(root, name, root.SnapshotPath(name), new Dictionary<string, string>());
+        return Task.CompletedTask;
+    }
 
     /// <summary>Every file below <paramref name="directory"/> (links included, not followed) as relative path → bytes or link target.</summary>
     public static SortedDictionary<string, string> Tree(string directory)

@@ -1,4 +1,5 @@
 using AlpineMirror.Storage;
+using AlpineMirror.Tests.Support;
 
 namespace AlpineMirror.Tests.Storage;
 
@@ -85,5 +86,34 @@ public sealed class MirrorRootTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(Root.SnapshotPath("3.15.5"), "netboot"), "../3.15.5");
 
         Assert.Equal(["3.14.8", "3.15.6"], Root.LinkedSnapshots().Order());
+    }
+
+    [Fact]
+    public void Should_resolve_absolute_links_spelled_through_the_real_folder_of_a_root_reached_by_a_symlink()
+    {
+        // Given a root reached as srv -> real, with latest-stable and v3.15 spelled through real/ and through srv/
+        using var symlinked = new SymlinkedRoot("3.15.4", "3.15.5");
+        var root = symlinked.Root;
+        symlinked.Link("latest-stable", Path.Combine(symlinked.RealPath, "3.15.4"));
+        symlinked.Link("v3.15", Path.Combine(symlinked.ServedPath, "3.15.5"));
+
+        // Then both name the snapshots of this root
+        Assert.Equal("3.15.4", root.CurrentSnapshot());
+        Assert.Equal(["3.15.4", "3.15.5"], root.LinkedSnapshots().Order());
+    }
+
+    [Fact]
+    public void Should_refuse_a_latest_stable_that_points_to_a_folder_of_the_same_name_outside_the_root()
+    {
+        // Given 3.15.5 published, and latest-stable pointing at a 3.15.5 elsewhere
+        _root.AddSnapshot("3.15.5");
+        using var elsewhere = new TemporaryMirrorRoot();
+        var outside = Directory.CreateDirectory(Path.Combine(elsewhere.Path, "3.15.5")).FullName;
+        File.CreateSymbolicLink(Root.LatestStableLink, outside);
+
+        // Then it is not taken for this root's 3.15.5, nor protected as one
+        var error = Assert.Throws<StorageException>(() => Root.CurrentSnapshot());
+        Assert.Equal($"{Root.LatestStableLink}: expected a link to a published snapshot, it points to '{outside}'", error.Message);
+        Assert.Empty(Root.LinkedSnapshots());
     }
 }
