@@ -137,6 +137,19 @@ public sealed class MirrorRoot(string path)
             .ToList();
     }
 
+    /// <summary>
+    /// Folders in the root named almost like a snapshot (starting with a digit, e.g. <c>3.15.4.bak</c>, or a
+    /// non-ASCII digit) that every listing ignores, as printable text for a warning.
+    /// </summary>
+    public IReadOnlyList<string> StrayFolders() =>
+        Directory.Exists(Path)
+            ? new DirectoryInfo(Path).EnumerateDirectories()
+                .Where(d => d.Name.Length > 0 && char.IsDigit(d.Name[0]) && !SnapshotName.IsValid(d.Name))
+                .Select(d => Upstream.UpstreamLayout.Printable(d.Name))
+                .Order(StringComparer.Ordinal)
+                .ToList()
+            : [];
+
     /// <summary>The snapshot latest-stable points to, or null on a root that has none yet.</summary>
     public string? CurrentSnapshot()
     {

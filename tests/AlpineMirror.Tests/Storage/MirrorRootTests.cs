@@ -86,4 +86,22 @@ public sealed class MirrorRootTests : IDisposable
 
         Assert.Equal(["3.14.8", "3.15.6"], Root.LinkedSnapshots().Order());
     }
+
+    [Fact]
+    public void Should_ignore_folders_named_almost_like_snapshots_and_name_them_as_strays()
+    {
+        // Given two snapshots, one folder named with an Arabic-Indic digit and one with a newline, and other folders
+        _root.AddSnapshot("3.15.4");
+        _root.AddSnapshot("3.15.5");
+        _root.AddSnapshot("3.15.4\u0660");
+        _root.AddSnapshot("3.15.6\n");
+        Directory.CreateDirectory(Root.InHouseRepository);
+        Directory.CreateDirectory(Path.Combine(Root.Path, "clamav"));
+        _root.SetCurrent("3.15.5");
+
+        // Then listing, ordering and the rollback target use the snapshots only, and the strays are named printably
+        Assert.Equal(["3.15.4", "3.15.5"], Root.PublishedSnapshots());
+        Assert.Equal("3.15.4", Root.PreviousSnapshot());
+        Assert.Equal(["3.15.4\u0660", "3.15.6\\x0a"], Root.StrayFolders());
+    }
 }
