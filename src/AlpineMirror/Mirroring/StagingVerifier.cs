@@ -276,6 +276,16 @@ public static class StagingVerifier
                 if (suffix == ReleaseFile.SignatureSuffix)
                 {
                     // Optional: upstream does not sign every image, and nothing verifies the signature yet (DESIGN.md §4.5).
+                    // Never a symlink or a folder, though: it would publish whatever it points to.
+                    if (file.LinkTarget is { } target)
+                    {
+                        _problems.Add($"{relative}: expected a file or nothing, found a symlink to '{target}'");
+                    }
+                    else if (Directory.Exists(file.FullName))
+                    {
+                        _problems.Add($"{relative}: expected a file or nothing, found a folder");
+                    }
+
                     continue;
                 }
 

@@ -141,6 +141,20 @@ public sealed class StagingVerifierTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Should_catch_a_signature_file_that_is_a_symlink()
+    {
+        // Given an image's optional .asc replaced by a symlink to a file outside staging
+        var image = _plan.Releases.Single().Images[0].File;
+        var signature = Path.Combine(_staging, "releases/x86_64", image + ".asc");
+        File.Delete(signature);
+        File.CreateSymbolicLink(signature, "/etc/passwd");
+
+        var error = Assert.Throws<VerificationException>(() => StagingVerifier.Verify(_plan, _staging, new VerifySettings()));
+
+        Assert.Equal([$"releases/x86_64/{image}.asc: expected a file or nothing, found a symlink to '/etc/passwd'"], error.Problems);
+    }
+
+    [Fact]
     public void Should_catch_a_missing_package()
     {
         File.Delete(Path.Combine(_staging, Busybox));
