@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using AlpineMirror.Deploy;
 using AlpineMirror.Mirroring;
 using AlpineMirror.Storage;
+using AlpineMirror.Upstream;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -195,14 +196,15 @@ public static partial class MirrorOptionsLoader
     private static bool ParseBool(OptionValue option) =>
         bool.TryParse(option.Value, out var value) ? value : throw option.Invalid("true or false");
 
-    [GeneratedRegex(@"^(v\d+\.\d+|edge)$")]
+    // ASCII digits and \z, as for snapshot names: '$' would accept a trailing newline.
+    [GeneratedRegex(@"\A(v[0-9]+\.[0-9]+|edge)\z")]
     private static partial Regex BranchPattern();
 
-    [GeneratedRegex(@"^[a-z0-9_]+$")]
+    [GeneratedRegex(@"\A[a-z0-9_]+\z")]
     private static partial Regex NamePattern();
 
     private sealed record OptionValue(string Source, string Value)
     {
-        public ConfigurationException Invalid(string expected) => new(Source, $"expected {expected}, got '{Value}'");
+        public ConfigurationException Invalid(string expected) => new(Source, $"expected {expected}, got '{UpstreamLayout.Printable(Value)}'");
     }
 }

@@ -30,7 +30,6 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
 {
     // A detached OpenPGP signature is under a kilobyte; the cap only stops a broken server.
     private const long MaxSignatureBytes = 64 * 1024;
-    private const string NetbootLinkName = "netboot";
 
     // Temporaries start with a dot; the default enumeration options skip hidden entries.
     private static readonly EnumerationOptions IncludeHidden = new() { AttributesToSkip = 0 };
@@ -197,6 +196,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         private readonly UpstreamClientOptions _clientOptions;
         private readonly FileDownloader _downloader;
         private readonly UnchangedFiles _unchanged;
+        private readonly ExpectedTree _tree;
         private readonly HashSet<string> _plannedFetches = new(StringComparer.Ordinal);
         private Dictionary<string, List<string>> _leftovers = new(StringComparer.Ordinal);
 
@@ -204,6 +204,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             UpstreamClientOptions clientOptions, UnchangedFiles unchanged)
         {
             _unchanged = unchanged;
+            _tree = PlannedTree.Of(plan);
             _plan = plan;
             _layout = layout;
             _staging = staging;
@@ -315,35 +316,37 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
                 }
             }
 
-            AtomicSymlink.Replace(Path.Combine(releases, NetbootLinkName), release.NetbootDirectory);
+            AtomicSymlink.Replace(Path.Combine(releases, ReleasePlan.NetbootLinkName), release.NetbootDirectory);
         }
 
-        /// <summary>Removes from the repository and release folders every entry the new indexes and release list do not name.</summary>
+        /// <summary>
+        /// Removes from staging every entry the plan does not list, at any depth (DESIGN.md invariant 8): packages no
+        /// index lists, old release files, and whatever the previous snapshot or an interrupted run held besides.
+        /// </summary>
         public void RemoveUnlisted()
         {
-            foreach (var repository in _plan.Repositories)
+            var removed = 0;
+            var pending = new Stack<string>([""]);
+            while (pending.TryPop(out var relativeFolder))
             {
-                var keep = new HashSet<string>(repository.Packages.Select(p => p.FileName), StringComparer.Ordinal) { UpstreamLayout.IndexFileName };
-                RemoveAllBut(UpstreamLayout.RepositoryPath(repository.Repo, repository.Arch), keep);
+                var folder = Path.Combine(_staging, relativeFolder);
+                foreach (var (name, expected, _) in FolderListing.UnlistedOrFolders(folder, relativeFolder, _tree).ToList())
+                {
+                    var path = Path.Combine(folder, name);
+                    if (expected is null)
+                    {
+                        // Unlinks staging's name only: a published snapshot keeps its own hard link, a symlink's target stays.
+                        Io(path, "remove", () => RemoveEntry(path));
+                        removed++;
+                    }
+                    else if (expected == ExpectedEntry.Folder && new DirectoryInfo(path).LinkTarget is null)
+                    {
+                        pending.Push(FolderListing.Child(relativeFolder, name));
+                    }
+                }
             }
 
-            foreach (var release in _plan.Releases)
-            {
-                var keep = new HashSet<string>(StringComparer.Ordinal) { UpstreamLayout.LatestReleasesFileName };
-                foreach (var image in release.Images)
-                {
-                    keep.Add(image.File);
-                    keep.UnionWith(ReleaseImage.CompanionSuffixes.Select(suffix => image.File + suffix));
-                }
-
-                if (release.NetbootImage is not null)
-                {
-                    keep.Add(release.NetbootDirectory);
-                    keep.Add(NetbootLinkName);
-                }
-
-                RemoveAllBut(UpstreamLayout.ReleasesPath(release.Arch), keep);
-            }
+            Counters.Removed(removed);
         }
 
         private async Task MirrorPackageAsync(RepositoryPlan repository, ApkIndexEntry package, CancellationToken cancellationToken)
@@ -526,21 +529,6 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
                     throw new MirrorException(path, $"read: {e.Message}", e);
                 }
             }
-        }
-
-        private void RemoveAllBut(string relativeFolder, HashSet<string> keep)
-        {
-            var folder = Path.Combine(_staging, relativeFolder);
-            var removed = 0;
-            foreach (var (name, _) in FolderListing.Unlisted(folder, keep).ToList())
-            {
-                // Unlinks staging's name only: the published snapshot keeps its own hard link.
-                var path = Path.Combine(folder, name);
-                Io(path, "remove", () => RemoveEntry(path));
-                removed++;
-            }
-
-            Counters.Removed(removed);
         }
 
         // Creates the folder inside staging, refusing a symlink on the way that could lead writes out of staging.

@@ -5,7 +5,8 @@ namespace AlpineMirror.Storage;
 
 /// <summary>
 /// The few libc calls .NET has no API for: rename(2) over a symlink to a directory, link(2), mkdir(2) without
-/// a stat first, open(2) without an advisory lock, statx(2) for the device and inode numbers, and realpath(3).
+/// a stat first, open(2) without an advisory lock, flock(2) on a descriptor, statx(2) for the device and inode numbers,
+/// and realpath(3).
 /// </summary>
 /// <remarks>
 /// Paths travel as NUL-terminated UTF-8 in caller-owned buffers passed by <c>ref byte</c>: blittable, so no
@@ -27,11 +28,20 @@ internal static class LibC
     [DllImport("libc", EntryPoint = "link", SetLastError = true)]
     private static extern int LinkNative(ref byte oldPath, ref byte newPath);
 
+    public const int EWOULDBLOCK = 11;
+
     private const int O_RDONLY = 0;
+    private const int O_RDWR = 2;
+    private const int O_CREAT = 0x40;
     private const int O_CLOEXEC = 0x80000;
+    private const int LOCK_EX = 2;
+    private const int LOCK_NB = 4;
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static extern int OpenNative(ref byte path, int flags);
+    private static extern int OpenNative(ref byte path, int flags, uint mode);
+
+    [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static extern int FlockNative(int descriptor, int operation);
 
     [DllImport("libc", EntryPoint = "mkdir", SetLastError = true)]
     private static extern int MkdirNative(ref byte path, uint mode);
@@ -51,7 +61,36 @@ internal static class LibC
         MkdirNative(ref MemoryMarshal.GetReference(path), (uint)mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
     /// <summary>open(2) for reading, without the flock .NET takes on every file it opens; a descriptor or -1.</summary>
-    public static nint OpenForReading(string path) => OpenNative(ref NulTerminated(path)[0], O_RDONLY | O_CLOEXEC);
+    public static nint OpenForReading(string path) => OpenNative(ref NulTerminated(path)[0], O_RDONLY | O_CLOEXEC, 0);
+
+    /// <summary>
+    /// open(2) for reading and writing, creating the file with <paramref name="mode"/> (the umask applies) and taking
+    /// no lock; returns a descriptor, or -1 with the errno in <paramref name="errno"/>.
+    /// </summary>
+    public static nint OpenOrCreate(string path, UnixFileMode mode, out int errno)
+    {
+        var descriptor = OpenNative(ref NulTerminated(path)[0], O_RDWR | O_CREAT | O_CLOEXEC, (uint)mode);
+        errno = descriptor < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return descriptor;
+    }
+
+    /// <summary>flock(2) LOCK_EX|LOCK_NB: an exclusive lock without waiting; returns 0 or the errno (EWOULDBLOCK when held).</summary>
+    public static int LockExclusive(SafeHandle descriptor)
+    {
+        var added = false;
+        try
+        {
+            descriptor.DangerousAddRef(ref added);
+            return FlockNative((int)descriptor.DangerousGetHandle(), LOCK_EX | LOCK_NB) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
+        finally
+        {
+            if (added)
+            {
+                descriptor.DangerousRelease();
+            }
+        }
+    }
 
     private const int AT_FDCWD = -100;
     private const int AT_SYMLINK_NOFOLLOW = 0x100;

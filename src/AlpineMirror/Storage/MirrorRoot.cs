@@ -54,16 +54,32 @@ public sealed class MirrorRoot(string path)
 
     /// <summary>The staging folder of the snapshot <paramref name="name"/>: <c>.alpinemirror/staging/&lt;name&gt;</c>.</summary>
     /// <exception cref="ArgumentException">The name is not a snapshot name, so it could point anywhere.</exception>
-    public string StagingPath(string name) =>
-        SnapshotName.IsValid(name)
-            ? System.IO.Path.Combine(StagingDirectory, name)
-            : throw new ArgumentException($"expected a snapshot name like 3.15.5, got '{name}'", nameof(name));
+    /// <exception cref="StorageException">A folder on the way (<c>.alpinemirror</c>, <c>staging</c>, the staging folder itself) is a symlink.</exception>
+    public string StagingPath(string name)
+    {
+        if (!SnapshotName.IsValid(name))
+        {
+            throw new ArgumentException($"expected a snapshot name like 3.15.5, got '{name}'", nameof(name));
+        }
+
+        // Staging lives inside the root, on its file system: hard links to snapshots and the publishing rename need it there.
+        var staging = System.IO.Path.Combine(StagingDirectory, name);
+        foreach (var folder in (string[])[StateDirectory, StagingDirectory, staging])
+        {
+            if (new DirectoryInfo(folder).LinkTarget is { } target)
+            {
+                throw StorageException.SymlinkedWorkFolder(folder, target);
+            }
+        }
+
+        return staging;
+    }
 
     /// <summary>The staging folder an interrupted run left for <paramref name="name"/>, to resume; null when there is none.</summary>
     public string? FindStaging(string name)
     {
         var staging = StagingPath(name);
-        return Directory.Exists(staging) && new DirectoryInfo(staging).LinkTarget is null ? staging : null;
+        return Directory.Exists(staging) ? staging : null;
     }
 
     /// <summary>Names of all staging folders (snapshots in progress or abandoned), oldest first.</summary>
@@ -161,6 +177,19 @@ public sealed class MirrorRoot(string path)
             .Order(SnapshotName.Comparer)
             .ToList();
     }
+
+    /// <summary>
+    /// Folders in the root named almost like a snapshot (starting with a digit, e.g. <c>3.15.4.bak</c>, or a
+    /// non-ASCII digit) that every listing ignores, as printable text for a warning.
+    /// </summary>
+    public IReadOnlyList<string> StrayFolders() =>
+        Directory.Exists(Path)
+            ? new DirectoryInfo(Path).EnumerateDirectories()
+                .Where(d => d.Name.Length > 0 && char.IsDigit(d.Name[0]) && !SnapshotName.IsValid(d.Name))
+                .Select(d => Upstream.UpstreamLayout.Printable(d.Name))
+                .Order(StringComparer.Ordinal)
+                .ToList()
+            : [];
 
     /// <summary>The snapshot latest-stable points to, or null on a root that has none yet.</summary>
     /// <exception cref="StorageException">latest-stable is a real file or folder, or resolves to no published snapshot.</exception>

@@ -193,6 +193,6 @@ public static partial class SnapshotPublisher
             : throw new ConfigurationException("--branch", $"snapshot {snapshot} belongs to {snapshotBranch}, not to {branch}");
     }
 
-    [GeneratedRegex(@"^v(0|[1-9]\d*)\.(0|[1-9]\d*)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\Av(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\z", RegexOptions.CultureInvariant)]
     private static partial Regex StableBranch();
 }

@@ -105,6 +105,9 @@ public sealed class MirrorOptionsLoaderTests : IDisposable
     [InlineData("upstream", "ftp://example/alpine", "--upstream: expected an http:// or https:// URL, got 'ftp://example/alpine'")]
     [InlineData("arch", "x86_64,../etc", "--arch: expected a comma-separated list of names made of a-z, 0-9 and _, got 'x86_64,../etc'")]
     [InlineData("version", "3.15.5/..", "--version: expected a release number like 3.15.5 or 3.15.5.1, got '3.15.5/..'")]
+    [InlineData("version", "3.15.9\n", "--version: expected a release number like 3.15.5 or 3.15.5.1, got '3.15.9\\x0a'")]
+    [InlineData("version", "3.15.\u0669", "--version: expected a release number like 3.15.5 or 3.15.5.1, got '3.15.\u0669'")]
+    [InlineData("branch", "v3.15\n", "--branch: expected a branch like v3.15 or edge, got 'v3.15\\x0a'")]
     [InlineData("releases", "yes", "--releases: expected true or false, got 'yes'")]
     [InlineData("brnach", "v3.15", "--brnach: unknown option; known options are --root,")]
     public void Should_refuse_bad_command_line_values_naming_the_option(string name, string value, string expected)

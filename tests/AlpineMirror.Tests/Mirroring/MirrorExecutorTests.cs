@@ -77,6 +77,32 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Should_remove_from_staging_whatever_the_plan_does_not_list_at_any_depth_and_never_follow_a_symlink()
+    {
+        // Given a staging folder holding the plan, plus folders, files and symlinks no plan lists
+        var plan = await _bed.PlanAsync();
+        var staging = _bed.NewStaging();
+        await _bed.MirrorAsync(plan, staging);
+        var outside = Directory.CreateDirectory(Path.Combine(_bed.WorkDirectory, "outside")).FullName;
+        File.WriteAllText(Path.Combine(outside, "precious"), "must survive");
+        Directory.CreateDirectory(Path.Combine(staging, "testing/x86_64"));
+        File.WriteAllText(Path.Combine(staging, "testing/x86_64/evil-1.0-r0.apk"), "never verified");
+        File.WriteAllText(Path.Combine(staging, "notes.txt"), "operator notes");
+        File.WriteAllText(Path.Combine(staging, "releases/notes.txt"), "operator notes");
+        File.CreateSymbolicLink(Path.Combine(staging, "outside"), outside);
+        File.CreateSymbolicLink(Path.Combine(staging, "main/x86_64/passwd"), "/etc/passwd");
+
+        // When the plan runs again
+        var result = await _bed.MirrorAsync(plan, staging);
+
+        // Then staging is the upstream tree exactly, the symlinks went but not what they point to
+        Assert.Equal(MirrorTestBed.Tree(_bed.UpstreamBranch), MirrorTestBed.Tree(staging));
+        Assert.Equal(5, result.Removed);
+        Assert.Equal("must survive", File.ReadAllText(Path.Combine(outside, "precious")));
+        StagingVerifier.Verify(plan, staging, new VerifySettings());
+    }
+
+    [Fact]
     public async Task Should_download_nothing_when_staging_already_holds_the_plan()
     {
         // Given a staging folder already mirrored
