@@ -58,7 +58,7 @@ public sealed class ClamAvMirror
         using var client = CreateClient(state);
         try
         {
-            return await PlanAsync(Upstream(client), cancellationToken);
+            return await PlanAsync(Upstream(client), failures: null, cancellationToken);
         }
         catch (CdnRefusal refusal)
         {
@@ -90,7 +90,7 @@ public sealed class ClamAvMirror
         ClamAvPlan checkedPlan = ClamAvPlan.Waiting(_options.Upstream, now, "");
         try
         {
-            checkedPlan = await PlanAsync(upstream, cancellationToken);
+            checkedPlan = await PlanAsync(upstream, failures, cancellationToken);
             foreach (var database in checkedPlan.Databases)
             {
                 try
@@ -126,7 +126,8 @@ public sealed class ClamAvMirror
 
     private ClamAvUpstream Upstream(UpstreamClient client) => new(client, _options.Upstream, _client.Timeout, _time);
 
-    private async Task<ClamAvPlan> PlanAsync(ClamAvUpstream upstream, CancellationToken cancellationToken)
+    /// <param name="failures">Where a database whose header is malformed is recorded and left out; null: thrown.</param>
+    private async Task<ClamAvPlan> PlanAsync(ClamAvUpstream upstream, List<IntegrityException>? failures, CancellationToken cancellationToken)
     {
         var notes = new List<string>();
         IReadOnlyDictionary<string, int> announced = new Dictionary<string, int>();
@@ -145,9 +146,20 @@ public sealed class ClamAvMirror
         var databases = new List<DatabasePlan>();
         foreach (var database in _options.Databases)
         {
-            var version = announced.TryGetValue(database, out var fromDns)
-                ? new UpstreamVersion(database, fromDns, null, "dns")
-                : await upstream.HeaderAsync(database, cancellationToken);
+            UpstreamVersion version;
+            try
+            {
+                version = announced.TryGetValue(database, out var fromDns)
+                    ? new UpstreamVersion(database, fromDns, null, "dns")
+                    : await upstream.HeaderAsync(database, cancellationToken);
+            }
+            catch (IntegrityException e) when (failures is not null)
+            {
+                failures.Add(e);
+                notes.Add($"{database}: nothing published: {e.Message}");
+                continue;
+            }
+
             var plan = DatabasePlan.Create(ServedDatabase.Read(ServedPath, database), version, _options.Keep);
             if (plan.Note is { } note)
             {
