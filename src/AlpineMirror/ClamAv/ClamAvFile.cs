@@ -33,7 +33,7 @@ public sealed partial record ClamAvFile(string Database, ClamAvFileKind Kind, in
     public bool IsSign => Kind is ClamAvFileKind.CvdSign or ClamAvFileKind.CdiffSign;
 
     /// <summary>The <c>.sign</c> file of a database or patch.</summary>
-    public ClamAvFile SignFile => Kind switch
+    public ClamAvFile SignFile() => Kind switch
     {
         ClamAvFileKind.Cvd => this with { Kind = ClamAvFileKind.CvdSign },
         ClamAvFileKind.Cdiff => this with { Kind = ClamAvFileKind.CdiffSign },

@@ -221,9 +221,9 @@ public sealed class ClamAvMirror
 
         foreach (var file in files.ToList())
         {
-            if (await upstream.DownloadAsync(file.SignFile, staging, MaxSignBytes, mayBeMissing: true, cancellationToken))
+            if (await upstream.DownloadAsync(file.SignFile(), staging, MaxSignBytes, mayBeMissing: true, cancellationToken))
             {
-                files.Add(file.SignFile);
+                files.Add(file.SignFile());
             }
         }
 
@@ -256,7 +256,7 @@ public sealed class ClamAvMirror
 
                     break;
                 default:
-                    var signed = files.Single(f => !f.IsSign && f.SignFile == file);
+                    var signed = files.Single(f => !f.IsSign && f.SignFile() == file);
                     _signatures.Verify(path, Path.Combine(staging, signed.Name), source);
                     break;
             }

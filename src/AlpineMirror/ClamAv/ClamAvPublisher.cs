@@ -19,7 +19,7 @@ public static class ClamAvPublisher
         var ordered = files.Where(f => !f.IsSign)
             .OrderBy(f => f.Kind == ClamAvFileKind.Cvd)
             .ThenBy(f => f.Version)
-            .SelectMany(f => files.Contains(f.SignFile) ? new[] { f.SignFile, f } : [f])
+            .SelectMany(f => files.Contains(f.SignFile()) ? new[] { f.SignFile(), f } : [f])
             .ToList();
         foreach (var file in ordered)
         {

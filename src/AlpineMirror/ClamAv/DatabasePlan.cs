@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AlpineMirror.ClamAv;
 
 /// <summary>What an update does to one database: the versions on both sides and the files to fetch.</summary>
@@ -11,7 +13,11 @@ public sealed record DatabasePlan(
 {
     public bool HasChanges => FetchCvd || Patches.Count > 0;
 
+    /// <summary>The names of <see cref="Files"/>, as the report lists them.</summary>
+    public IReadOnlyList<string> ToFetch => Files.Select(f => f.Name).ToList();
+
     /// <summary>The patches, then the <c>.cvd</c>: the order they are published in.</summary>
+    [JsonIgnore]
     public IReadOnlyList<ClamAvFile> Files =>
         [.. Patches.Select(v => ClamAvFile.Cdiff(Database, v)), .. FetchCvd ? [ClamAvFile.Cvd(Database, UpstreamVersion)] : Array.Empty<ClamAvFile>()];
 
