@@ -1,3 +1,5 @@
+using AlpineMirror.Build.Demo;
+
 namespace AlpineMirror.Tests.ClamAv;
 
 /// <summary>ClamAV's real signed <c>test</c> database (versions 1–6, patches, .sign files) in ../shared/fixtures/clamav.</summary>
@@ -26,21 +28,6 @@ internal static class ClamAvFixtures
         return path;
     }
 
-    /// <summary>
-    /// A stand-in upstream folder laid out as ClamAV's CDN is: <c>test.cvd</c> at <paramref name="version"/>, the patches
-    /// up to it and every .sign file.
-    /// </summary>
-    public static string Upstream(string folder, int version)
-    {
-        Directory.CreateDirectory(folder);
-        System.IO.File.Copy(File($"test-{version}.cvd"), Path.Combine(folder, "test.cvd"), overwrite: true);
-        System.IO.File.Copy(File($"test-{version}.cvd.sign"), Path.Combine(folder, $"test-{version}.cvd.sign"), overwrite: true);
-        for (var patch = 2; patch <= version; patch++)
-        {
-            System.IO.File.Copy(File($"test-{patch}.cdiff"), Path.Combine(folder, $"test-{patch}.cdiff"), overwrite: true);
-            System.IO.File.Copy(File($"test-{patch}.cdiff.sign"), Path.Combine(folder, $"test-{patch}.cdiff.sign"), overwrite: true);
-        }
-
-        return folder;
-    }
+    /// <summary>A stand-in upstream folder laid out as ClamAV's CDN is, with <c>test.cvd</c> at <paramref name="version"/>.</summary>
+    public static string Upstream(string folder, int version) => ClamAvStandIn.Write(Folder, folder, version);
 }
