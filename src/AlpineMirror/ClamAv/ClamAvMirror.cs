@@ -205,7 +205,9 @@ public sealed class ClamAvMirror
             var patch = ClamAvFile.Cdiff(plan.Database, version);
             if (!await upstream.DownloadAsync(patch, staging, MaxPatchBytes, mayBeMissing: true, cancellationToken))
             {
-                note = $"upstream no longer has {patch.Name}; patches from {version + 1} on are mirrored";
+                note = files.Count == 0
+                    ? $"upstream has no {patch.Name}, so no patches are mirrored"
+                    : $"upstream no longer has {patch.Name}; patches from {version + 1} on are mirrored";
                 break;
             }
 
