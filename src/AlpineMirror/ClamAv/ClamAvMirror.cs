@@ -87,7 +87,7 @@ public sealed class ClamAvMirror
         var upstream = Upstream(client);
         var results = new List<DatabaseResult>();
         var failures = new List<IntegrityException>();
-        ClamAvPlan checkedPlan = ClamAvPlan.Waiting(_options.Upstream, now, "");
+        ClamAvPlan? checkedPlan = null;
         try
         {
             checkedPlan = await PlanAsync(upstream, failures, cancellationToken);
@@ -107,6 +107,7 @@ public sealed class ClamAvMirror
         catch (CdnRefusal refusal)
         {
             state.Waiting(refusal.Until, refusal.Reason).Save(StateFile);
+            checkedPlan ??= ClamAvPlan.Waiting(_options.Upstream, refusal.Until, refusal.Reason);
             return new ClamAvResult(checkedPlan, results, upstream.Requests, upstream.Bytes, refusal.Until, refusal.Reason, clock.Elapsed)
             {
                 Failures = failures,
