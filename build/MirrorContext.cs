@@ -1,5 +1,6 @@
 using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
+using AlpineMirror.ClamAv;
 using AlpineMirror.Configuration;
 using AlpineMirror.Deploy;
 using AlpineMirror.Mirroring;
@@ -49,6 +50,12 @@ public sealed class MirrorContext : FrostingContext, IDisposable
     public VerificationReport? Verified { get; set; }
     public SnapshotSwitch? Published { get; set; }
     public DeployOutcome? Deployed { get; set; }
+
+    /// <summary>What the antivirus feed did, or (in a dry run) would do.</summary>
+    public ClamAvResult? Antivirus { get; set; }
+    public ClamAvPlan? AntivirusPlan { get; set; }
+
+    public ClamAvMirror CreateClamAvMirror() => new(Options.ClamAv, Root, ClientOptions);
 
     /// <summary>Cancelled on Ctrl+C or SIGTERM, so downloads stop and temporaries are cleaned up.</summary>
     public CancellationToken Cancellation => ShutdownSignal.Token;

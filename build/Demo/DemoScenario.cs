@@ -48,6 +48,7 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
         await RunTargetAsync("Plan", server, "plan-" + second.Version);
         await RunTargetAsync("Update", server, "update-" + second.Version);
         await RunTargetAsync("Rollback", server, "rollback");
+        await RunAntivirusAsync(cancellationToken);
 
         console.WriteLine();
         console.Write(MirrorTree.Render(MirrorRoot));
@@ -59,14 +60,38 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
         console.MarkupLine($"  reports      {Markup.Escape(Path.Combine(workspace, "reports"))}");
     }
 
-    private async Task RunTargetAsync(string target, LocalUpstreamServer server, string step)
+    // ClamAV's real signed test database stands in for main, daily and bytecode: the demo cannot sign databases itself.
+    private async Task RunAntivirusAsync(CancellationToken cancellationToken)
+    {
+        console.WriteLine();
+        if (ClamAvStandIn.FindFixtures() is not { } fixtures)
+        {
+            console.MarkupLine("No shared/fixtures/clamav beside this checkout: the antivirus part of the demo is left out.");
+            return;
+        }
+
+        var certificates = Directory.CreateDirectory(Path.Combine(workspace, "clamav-certs")).FullName;
+        File.Copy(Path.Combine(fixtures, "clamav-test.crt"), Path.Combine(certificates, "clamav-test.crt"));
+        await using var server = new LocalUpstreamServer(ClamAvStandIn.Write(fixtures, Path.Combine(workspace, "clamav-upstream", "3"), 3), "/clamav");
+        await server.StartAsync(cancellationToken);
+        console.MarkupLine($"ClamAV stand-in serving the real signed [bold]test[/] database, version 3, at {server.BaseUri}");
+        string[] antivirus = ["--clamav-databases=test", $"--clamav-upstream={server.BaseUri}", $"--clamav-certs={certificates}"];
+        await RunTargetAsync("Antivirus", server, "antivirus-3", antivirus);
+
+        server.Root = ClamAvStandIn.Write(fixtures, Path.Combine(workspace, "clamav-upstream", "6"), 6);
+        console.WriteLine();
+        console.MarkupLine("ClamAV published versions 4, 5 and 6: the mirror fetches only their patches and the new test.cvd.");
+        await RunTargetAsync("Antivirus", server, "antivirus-6", antivirus);
+    }
+
+    private async Task RunTargetAsync(string target, LocalUpstreamServer server, string step, params string[] extra)
     {
         console.WriteLine();
         console.Write(new Rule($"[bold]./build.sh --target={target}[/]").LeftJustified());
         var exitCode = await MirrorHost.Create().RunAsync(
             [
                 $"--target={target}", $"--root={MirrorRoot}", $"--upstream={server.BaseUri}", "--branch=v3.15",
-                $"--keys={KeysDirectory}", $"--report={Report(step)}", $"--verbosity={verbosity}",
+                $"--keys={KeysDirectory}", $"--report={Report(step)}", $"--verbosity={verbosity}", .. extra,
             ]);
         if (exitCode != ExitCodes.Success)
         {

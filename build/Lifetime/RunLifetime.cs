@@ -55,6 +55,8 @@ public sealed class RunLifetime : FrostingLifetime<MirrorContext>
             Verification = context.Verified,
             Published = context.Published,
             Deploy = context.Deployed,
+            Antivirus = context.Antivirus,
+            AntivirusPlan = context.AntivirusPlan,
         };
 
         // A report that cannot be written must not hide the run's own outcome.

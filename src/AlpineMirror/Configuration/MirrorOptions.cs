@@ -1,3 +1,4 @@
+using AlpineMirror.ClamAv;
 using AlpineMirror.Deploy;
 using AlpineMirror.Mirroring;
 
@@ -46,6 +47,8 @@ public sealed record MirrorOptions
     public string? AwxJobTemplate { get; init; }
     /// <summary>Where to write the JSON report, besides the console.</summary>
     public string? Report { get; init; }
+    /// <summary>The antivirus feed (<c>--clamav-*</c>).</summary>
+    public ClamAvOptions ClamAv { get; init; } = new();
 
     public string RequireRoot() =>
         Root ?? throw new ConfigurationException("--root", "the mirror root is required (e.g. --root=/srv/alpine)");

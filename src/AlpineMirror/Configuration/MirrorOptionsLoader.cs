@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using AlpineMirror.ClamAv;
 using AlpineMirror.Deploy;
 using AlpineMirror.Mirroring;
 using AlpineMirror.Storage;
@@ -18,7 +19,8 @@ public static partial class MirrorOptionsLoader
 
     private static readonly string[] OptionNames =
         ["root", "upstream", "branch", "repos", "arch", "keys", "version", "releases", "retries", "timeout", "parallel", "verify", "max-removed", "force", "to", "keep", "deploy", "ansible-playbook", "ansible-inventory", "ansible-args", "awx-url",
-            "awx-job-template", "report"];
+            "awx-job-template", "report", "clamav", "clamav-upstream", "clamav-databases", "clamav-dir", "clamav-keep", "clamav-dns",
+            "clamav-interval", "clamav-certs"];
 
     /// <param name="commandLine">Options given on the command line, by name without dashes.</param>
     /// <param name="environment">The process environment.</param>
@@ -83,8 +85,34 @@ public static partial class MirrorOptionsLoader
             AwxUrl = Resolve("awx-url") is { } awxUrl ? ParseHttpUrl(awxUrl) : null,
             AwxJobTemplate = Resolve("awx-job-template")?.Value,
             Report = Resolve("report") is { } report ? ParsePath(report) : null,
+            ClamAv = LoadClamAv(Resolve),
         };
     }
+
+    private static ClamAvOptions LoadClamAv(Func<string, OptionValue?> resolve)
+    {
+        var defaults = new ClamAvOptions();
+        var upstream = resolve("clamav-upstream") is { } url ? ParseHttpUrl(url) : defaults.Upstream;
+        // ClamAV's CDN rules (DNS first, one check an hour) are the defaults only against ClamAV's CDN.
+        var official = defaults.IsOfficialUpstream(upstream);
+        return new ClamAvOptions
+        {
+            Enabled = resolve("clamav") is { } enabled ? ParseBool(enabled) : defaults.Enabled,
+            Upstream = upstream,
+            Databases = resolve("clamav-databases") is { } databases ? ParseNames(databases) : defaults.Databases,
+            Directory = resolve("clamav-dir") is { } directory ? ParseRelativeFolder(directory) : defaults.Directory,
+            Keep = resolve("clamav-keep") is { } keep ? ParseCount(keep, 1, 1000) : defaults.Keep,
+            Dns = resolve("clamav-dns") is { } dns ? ParseBool(dns) : official,
+            Interval = TimeSpan.FromMinutes(resolve("clamav-interval") is { } interval ? ParseCount(interval, 0, 7 * 24 * 60) : official ? 60 : 0),
+            Certificates = resolve("clamav-certs") is { } certs ? ParsePath(certs) : null,
+        };
+    }
+
+    private static string ParseRelativeFolder(OptionValue option) =>
+        option.Value.Length > 0 && !Path.IsPathRooted(option.Value)
+        && option.Value.Split('/').All(part => part.Length > 0 && part is not "." and not ".." && !part.StartsWith('.'))
+            ? option.Value
+            : throw option.Invalid("a folder under the root, like clamav (no leading /, no . or .. parts)");
 
     private static string? Lookup(IReadOnlyDictionary<string, string> values, string name) =>
         values.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value;

@@ -36,5 +36,9 @@ public sealed class DemoScenarioTests : IDisposable
         Assert.Equal("3.15.4", new FileInfo(Path.Combine(root, "v3.15")).LinkTarget);
         Assert.Equal(3, File.ReadAllLines(Path.Combine(root, ".alpinemirror", "history.jsonl")).Length);
         Assert.Contains("latest-stable -> 3.15.4", output.ToString());
+        using var antivirus = JsonDocument.Parse(File.ReadAllText(Path.Combine(_workspace, "reports", "antivirus-6.json")));
+        var test = antivirus.RootElement.GetProperty("antivirus").GetProperty("databases")[0];
+        Assert.Equal((3, 6), (test.GetProperty("from").GetInt32(), test.GetProperty("to").GetInt32()));
+        Assert.True(File.Exists(Path.Combine(root, "clamav", "test-6.cdiff")));
     }
 }
