@@ -348,7 +348,7 @@ public sealed class CiRecipeTests
     // ---- .ci/run ----
 
     // Tools every Debian system has (coreutils, findutils: essential packages) and the SDK the job sets up.
-    private static readonly string[] ToolsNeedingNoInstall = ["bash", "cat", "cp", "dotnet", "find", "ln", "readlink", "sha512sum", "stat"];
+    private static readonly string[] ToolsNeedingNoInstall = ["bash", "cat", "cp", "dotnet", "find", "id", "ln", "readlink", "sha512sum", "stat"];
 
     [Fact]
     public void Should_install_every_tool_the_tests_run_by_its_command()
