@@ -141,6 +141,11 @@ public static partial class MirrorOptionsLoader
             return values;
         }
 
+        if (yaml.Documents.Count > 1)
+        {
+            throw new ConfigurationException(path, $"line {yaml.Documents[1].RootNode.Start.Line}: expected one YAML document, found {yaml.Documents.Count}");
+        }
+
         if (yaml.Documents[0].RootNode is not YamlMappingNode mapping)
         {
             throw new ConfigurationException(path, "expected a mapping of option: value");
@@ -148,7 +153,9 @@ public static partial class MirrorOptionsLoader
 
         foreach (var (keyNode, valueNode) in mapping.Children)
         {
-            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            var key = keyNode is YamlScalarNode scalarKey
+                ? scalarKey.Value ?? ""
+                : throw new ConfigurationException(path, $"line {keyNode.Start.Line}: expected an option name, got {Describe(keyNode)}");
             if (!OptionNames.Contains(key, StringComparer.OrdinalIgnoreCase))
             {
                 throw new ConfigurationException(
@@ -158,13 +165,22 @@ public static partial class MirrorOptionsLoader
             values[key] = valueNode switch
             {
                 YamlScalarNode scalar => scalar.Value ?? "",
-                YamlSequenceNode sequence => string.Join(",", sequence.Children.OfType<YamlScalarNode>().Select(s => s.Value)),
-                _ => throw new ConfigurationException(path, $"line {valueNode.Start.Line}: {key}: expected a value or a list"),
+                YamlSequenceNode sequence => string.Join(",", sequence.Children.Select(item => item is YamlScalarNode element
+                    ? element.Value
+                    : throw new ConfigurationException(path, $"line {item.Start.Line}: {key}: expected a list of values, got {Describe(item)} in it"))),
+                _ => throw new ConfigurationException(path, $"line {valueNode.Start.Line}: {key}: expected a value or a list, got {Describe(valueNode)}"),
             };
         }
 
         return values;
     }
+
+    private static string Describe(YamlNode node) => node switch
+    {
+        YamlSequenceNode => "a list",
+        YamlMappingNode => "a mapping",
+        _ => node.NodeType.ToString().ToLowerInvariant(),
+    };
 
     private static string ParsePath(OptionValue option) =>
         option.Value.Length > 0

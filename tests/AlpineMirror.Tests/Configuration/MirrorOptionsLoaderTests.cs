@@ -1,4 +1,6 @@
+using AlpineMirror.Build.Hosting;
 using AlpineMirror.Configuration;
+using AlpineMirror.Tests.Support;
 
 namespace AlpineMirror.Tests.Configuration;
 
@@ -157,5 +159,40 @@ public sealed class MirrorOptionsLoaderTests : IDisposable
             Assert.Throws<ConfigurationException>(() => Load(commandLine: new() { ["config"] = missing })).Message);
         Assert.StartsWith($"{malformed}: line ",
             Assert.Throws<ConfigurationException>(() => Load(commandLine: new() { ["config"] = malformed })).Message);
+    }
+
+    [Theory]
+    [InlineData("? [a, b]\n: x\n", "line 1: expected an option name, got a list")]
+    [InlineData("root: /srv/alpine\n? {a: b}\n: x\n", "line 2: expected an option name, got a mapping")]
+    [InlineData("repos: [main, [community]]\n", "line 1: repos: expected a list of values, got a list in it")]
+    [InlineData("repos:\n  - main\n  - {community: true}\n", "line 3: repos: expected a list of values, got a mapping in it")]
+    [InlineData("arch: {x86_64: true}\n", "line 1: arch: expected a value or a list, got a mapping")]
+    [InlineData("root: /srv/a\nroot: /srv/b\n", "line 2: not valid YAML: ")]
+    [InlineData("root: /srv/a\n---\nroot: /srv/b\n", "line 3: expected one YAML document, found 2")]
+    public void Should_refuse_a_config_entry_that_is_not_an_option_and_a_value_naming_file_and_line(string yaml, string expected)
+    {
+        // Given a config file whose entry is not "name: value" or "name: [values]"
+        var config = ConfigFile(yaml);
+
+        // When loaded
+        var error = Assert.Throws<ConfigurationException>(() => Load(commandLine: new() { ["config"] = config }));
+
+        // Then one line names the file, the line and what was expected
+        Assert.StartsWith($"{config}: {expected}", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public async Task Should_exit_with_the_usage_code_when_a_config_key_is_not_a_name()
+    {
+        // Given a config file with a list as a key
+        var config = ConfigFile("root: /srv/alpine\n? [a, b]\n: x\n");
+
+        // When the host runs with it
+        var run = await InProcessHost.RunAsync(["--target=Plan", $"--config={config}"]);
+
+        // Then it exits 2 with one line naming the file and the line
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal($"Error: {config}: line 2: expected an option name, got a list", run.SingleErrorLine());
     }
 }

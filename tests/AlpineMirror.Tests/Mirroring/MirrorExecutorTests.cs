@@ -194,9 +194,10 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
     [Fact]
     public async Task Should_resume_a_stalled_body_after_the_timeout()
     {
-        // Given upstream sending 1500 bytes of busybox and then nothing, once
+        // Given upstream sending 1500 bytes of busybox and then nothing until the client gives up, once; the timeout
+        // leaves every other answer ample time on a loaded machine
         var plan = await _bed.PlanAsync();
-        _bed.ClientOptions = _bed.ClientOptions with { Timeout = TimeSpan.FromMilliseconds(500) };
+        _bed.ClientOptions = _bed.ClientOptions with { Timeout = TimeSpan.FromSeconds(2) };
         _bed.Fault = FaultInjection.ForPath("busybox-1.34.1-r5.apk", FaultInjection.FirstRequests(1, StallAfter(1500)));
         var staging = _bed.NewStaging();
 
@@ -290,9 +291,10 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
     [Fact]
     public async Task Should_retry_a_response_slower_than_the_timeout_then_succeed()
     {
+        // Given upstream never answering the first request for busybox; the timeout leaves every other answer ample time
         var plan = await _bed.PlanAsync();
-        _bed.ClientOptions = _bed.ClientOptions with { Timeout = TimeSpan.FromMilliseconds(300) };
-        _bed.Fault = FaultInjection.ForPath("busybox-1.34.1-r5.apk", FaultInjection.FirstRequests(1, FaultInjection.Delay(TimeSpan.FromSeconds(10))));
+        _bed.ClientOptions = _bed.ClientOptions with { Timeout = TimeSpan.FromSeconds(2) };
+        _bed.Fault = FaultInjection.ForPath("busybox-1.34.1-r5.apk", FaultInjection.FirstRequests(1, FaultInjection.Stall()));
         var staging = _bed.NewStaging();
 
         await _bed.MirrorAsync(plan, staging);
@@ -304,14 +306,16 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
     [Fact]
     public async Task Should_refuse_a_file_that_is_always_slower_than_the_timeout()
     {
+        // Given upstream never answering for busybox
         var plan = await _bed.PlanAsync();
-        _bed.ClientOptions = _bed.ClientOptions with { Timeout = TimeSpan.FromMilliseconds(200), Retries = 1 };
-        _bed.Fault = FaultInjection.ForPath("busybox-1.34.1-r5.apk", FaultInjection.Delay(TimeSpan.FromSeconds(10)));
+        _bed.ClientOptions = _bed.ClientOptions with { Timeout = TimeSpan.FromSeconds(1), Retries = 1 };
+        _bed.Fault = FaultInjection.ForPath("busybox-1.34.1-r5.apk", FaultInjection.Stall());
         var staging = _bed.NewStaging();
 
         var error = await Assert.ThrowsAsync<UpstreamException>(() => _bed.MirrorAsync(plan, staging));
 
-        Assert.Contains("no complete response within 0.2 s", error.Message);
+        Assert.Equal(_bed.Layout.PackageUri("main", "x86_64", "busybox-1.34.1-r5.apk").AbsoluteUri, error.Source);
+        Assert.Contains("no complete response within 1 s (after 2 attempts)", error.Message);
         Assert.False(File.Exists(Path.Combine(staging, Busybox)));
         Assert.Empty(MirrorTestBed.Temporaries(staging));
     }
@@ -390,36 +394,131 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
     public async Task Should_refuse_a_plan_entry_that_climbs_out_of_its_folder_before_any_request()
     {
         // Given a plan whose index (as if validly signed) lists "../../escape"
+        var version = "";
+
+        // When executed
+        var error = await RefusedBeforeAnyRequestAsync(main =>
+        {
+            var hostile = main.Packages[0] with { Name = "../../escape" };
+            version = hostile.Version;
+            return main with { Packages = [.. main.Packages, hostile], ToFetch = [hostile] };
+        });
+
+        // Then nothing was requested or written, inside staging or out
+        Assert.Contains("expected a plain file name, got '../../escape-", error.Message);
+        Assert.False(File.Exists(Path.Combine(_bed.WorkDirectory, "escape-" + version + ".apk")));
+    }
+
+    [Theory]
+    [InlineData("main")]
+    [InlineData("main/x86_64")]
+    [InlineData("releases")]
+    [InlineData("releases/x86_64")]
+    public async Task Should_refuse_a_symlinked_folder_inside_staging_before_any_request(string folder)
+    {
+        // Given staging where a repository or release folder is a symlink to a folder outside staging
         var plan = await _bed.PlanAsync();
-        var main = plan.Repositories.Single(r => r.Repo == "main");
-        var hostile = main.Packages[0] with { Name = "../../escape" };
-        var tampered = plan with { Repositories = [main with { Packages = [.. main.Packages, hostile], ToFetch = [hostile] }] };
+        var staging = _bed.NewStaging();
+        var outside = Directory.CreateDirectory(Path.Combine(_bed.WorkDirectory, "outside")).FullName;
+        var link = Path.Combine(staging, folder);
+        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+        Directory.CreateSymbolicLink(link, outside);
+        _bed.ClearRequests();
+
+        // When mirrored
+        var error = await Assert.ThrowsAsync<MirrorException>(() => _bed.MirrorAsync(plan, staging));
+
+        // Then the link is named, nothing was requested, and nothing was written where it points
+        Assert.Equal($"{link}: expected a real folder inside staging, found a symlink to '{outside}'", error.Message);
+        Assert.Empty(_bed.Requests);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+    }
+
+    [Fact]
+    public async Task Should_replace_a_symlinked_package_in_staging_and_leave_its_target_alone()
+    {
+        // Given staging whose busybox is a symlink to a file outside staging holding busybox's very bytes
+        var plan = await _bed.PlanAsync();
+        var staging = _bed.NewStaging();
+        var outside = Path.Combine(_bed.WorkDirectory, "outside.apk");
+        File.Copy(Path.Combine(_bed.UpstreamBranch, Busybox), outside);
+        var before = File.ReadAllBytes(outside);
+        Directory.CreateDirectory(Path.Combine(staging, "main/x86_64"));
+        File.CreateSymbolicLink(Path.Combine(staging, Busybox), outside);
+
+        // When mirrored
+        await _bed.MirrorAsync(plan, staging);
+
+        // Then busybox was fetched into a real file of staging, and the link's target is untouched
+        Assert.Single(_bed.Requests, r => r.Path == MirrorTestBed.RequestPath(Busybox));
+        Assert.Null(new FileInfo(Path.Combine(staging, Busybox)).LinkTarget);
+        Assert.Equal(before, File.ReadAllBytes(outside));
+        StagingVerifier.Verify(plan, staging, new VerifySettings());
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_resumed_body_that_does_not_start_where_the_download_stopped()
+    {
+        // Given upstream cutting busybox after 1000 bytes, then answering the range request from byte 500 instead
+        var plan = await _bed.PlanAsync();
+        _bed.ClientOptions = _bed.ClientOptions with { Retries = 1 };
+        var truncate = FaultInjection.FirstRequests(1, FaultInjection.TruncateBody(1000));
+        _bed.Fault = FaultInjection.ForPath("busybox-1.34.1-r5.apk", (context, serve) =>
+        {
+            if (context.Request.Headers.Range.Count > 0)
+            {
+                context.Request.Headers.Range = "bytes=500-";
+            }
+
+            return truncate(context, serve);
+        });
+        var staging = _bed.NewStaging();
+
+        // When mirrored
+        var error = await Assert.ThrowsAsync<UpstreamException>(() => _bed.MirrorAsync(plan, staging));
+
+        // Then the misplaced bytes were never appended: the mismatch is named, and nothing of busybox is left
+        Assert.Equal([null, "bytes=1000-"], _bed.Requests.Where(r => r.Path == MirrorTestBed.RequestPath(Busybox)).Select(r => r.Range));
+        Assert.Contains("resume: expected bytes from 1000, got Content-Range 'bytes 500-", error.Message);
+        Assert.False(File.Exists(Path.Combine(staging, Busybox)));
+        Assert.Empty(MirrorTestBed.Temporaries(staging));
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_plan_listing_the_same_file_twice_before_any_request()
+    {
+        // Given a plan whose index (as if validly signed) lists busybox twice
+        // When executed
+        var error = await RefusedBeforeAnyRequestAsync(main =>
+            main with { Packages = [.. main.Packages, main.Packages.Single(p => p.FileName == Path.GetFileName(Busybox))] });
+
+        // Then nothing was requested or written
+        Assert.Equal("main/x86_64/APKINDEX.tar.gz: package file name: expected each file once, got busybox-1.34.1-r5.apk twice", error.Message);
+    }
+
+    /// <summary>Executes the plan with its main repository changed by <paramref name="tamper"/>; requires a refusal before any request or write.</summary>
+    private async Task<ApkFormatException> RefusedBeforeAnyRequestAsync(Func<RepositoryPlan, RepositoryPlan> tamper)
+    {
+        var plan = await _bed.PlanAsync();
+        var tampered = plan with { Repositories = [tamper(plan.Repositories.Single(r => r.Repo == "main"))] };
         var staging = _bed.NewStaging();
         _bed.ClearRequests();
 
-        // When executed
         var error = await Assert.ThrowsAsync<ApkFormatException>(() => _bed.MirrorAsync(tampered, staging));
 
-        // Then nothing was requested or written
-        Assert.Contains("expected a plain file name, got '../../escape-", error.Message);
         Assert.Empty(_bed.Requests);
         Assert.Empty(Directory.EnumerateFileSystemEntries(staging));
-        Assert.False(File.Exists(Path.Combine(_bed.WorkDirectory, "escape-" + hostile.Version + ".apk")));
+        return error;
     }
 
     [Fact]
     public async Task Should_fail_cleanly_when_staging_runs_out_of_space()
     {
-        // Given staging on a file system smaller than the mirror (a real tmpfs when we may mount one)
+        // Given staging on a real tmpfs smaller than the mirror
         var plan = await _bed.PlanAsync();
         var mount = Path.Combine(_bed.WorkDirectory, "tiny");
         Directory.CreateDirectory(mount);
-        var size = plan.DownloadBytes / 3;
-        if (!TmpfsMount.TryMount(mount, size))
-        {
-            // Not root: the same path is taken by any write that throws; covered by the root run in CI.
-            return;
-        }
+        TmpfsMount.Mount(mount, plan.DownloadBytes / 3);
 
         try
         {
@@ -456,11 +555,12 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
     [Fact]
     public async Task Should_stop_and_clean_up_when_cancelled()
     {
-        // Given upstream answering slowly
+        // Given upstream never answering, and a run cancelled once its first request has reached upstream
         var plan = await _bed.PlanAsync();
-        _bed.Fault = FaultInjection.Delay(TimeSpan.FromSeconds(2));
+        // Not disposed: a request still in flight may reach upstream and cancel it again after the test.
+        var cancellation = new CancellationTokenSource();
+        _bed.Fault = FaultInjection.Stall(arrived: cancellation.Cancel);
         var staging = _bed.NewStaging();
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
         // When the run is cancelled mid-way
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _bed.MirrorAsync(plan, staging, cancellationToken: cancellation.Token));

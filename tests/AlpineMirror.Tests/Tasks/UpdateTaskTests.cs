@@ -209,6 +209,20 @@ public sealed class UpdateTaskTests(DemoReleases releases) : ServedDemoUpstream(
         Assert.Equal(listing, RootState.Of(Root));
     }
 
+    [Fact]
+    public async Task Should_take_the_lock_before_planning_so_a_locked_root_costs_no_upstream_request()
+    {
+        // Given another run holds the root's lock
+        using var held = RunLock.Acquire(Mirror);
+
+        // When an update starts
+        var run = await UpdateAsync();
+
+        // Then it is refused before Plan asked upstream for anything: the plan is made from the root as it stays
+        Assert.True(run.ExitCode == MirrorExitCodes.Locked, run.ToString());
+        Assert.Empty(Server.RequestedPaths);
+    }
+
     [Theory]
     [InlineData("--force")]
     [InlineData("--max-removed=50")]
