@@ -78,6 +78,10 @@ public sealed class MirrorContext : FrostingContext, IDisposable
         }
     }
 
+    /// <summary>The release signing keys of --release-keys, or null when none are configured.</summary>
+    public ReleaseSigningKeys? LoadReleaseKeys() =>
+        Options.ReleaseKeys is { } path ? ReleaseSigningKeys.Load(path) : null;
+
     /// <summary>The configured deploy step, checked on first use (the run lifetime uses it before any task runs).</summary>
     public DeployTrigger DeployTrigger => _deployTrigger ??= DeployTrigger.FromOptions(Options, Environment.GetEnvironmentVariable);
 

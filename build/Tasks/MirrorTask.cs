@@ -24,7 +24,7 @@ public sealed class Mirror : AsyncFrostingTask<MirrorContext>
             context.Layout,
             context.StagingPath,
             VerifiedSnapshot.Find(context.Root, plan.PreviousSnapshot),
-            new MirrorSettings { Parallel = context.Options.Parallel, Mode = context.Options.Verify },
+            new MirrorSettings { Parallel = context.Options.Parallel, Mode = context.Options.Verify, ReleaseKeys = context.LoadReleaseKeys() },
             progress,
             context.Cancellation));
         var result = context.Mirrored;

@@ -20,6 +20,7 @@ public sealed class Verify : FrostingTask<MirrorContext>
             MaxRemovedShare = context.Options.MaxRemovedShare,
             Force = context.Options.Force,
             Mode = context.Options.Verify,
+            ReleaseKeys = context.LoadReleaseKeys(),
         };
         context.Verified = StagingVerifier.Verify(
             plan, context.StagingPath, VerifiedSnapshot.Find(context.Root, plan.PreviousSnapshot), settings, context.Cancellation);

@@ -1,3 +1,5 @@
+using AlpineMirror.Upstream;
+
 namespace AlpineMirror.Mirroring;
 
 /// <summary>How <see cref="MirrorExecutor"/> runs; retries and timeouts are the <see cref="Upstream.UpstreamClientOptions"/>.</summary>
@@ -11,4 +13,10 @@ public sealed record MirrorSettings
     /// verification that finds a damaged file is followed by a Full mirror that replaces it.
     /// </summary>
     public VerifyMode Mode { get; init; } = VerifyMode.Changed;
+
+    /// <summary>
+    /// The OpenPGP keys that sign release files (<c>--release-keys</c>): with them every release image fetched or hashed
+    /// needs a <c>.asc</c> that verifies; without them an <c>.asc</c> is only checked to be an OpenPGP signature.
+    /// </summary>
+    public ReleaseSigningKeys? ReleaseKeys { get; init; }
 }

@@ -81,6 +81,9 @@ internal sealed class MirrorTestBed : IAsyncDisposable
 
     private string KeysDirectory => Path.Combine(UpstreamRoot, UpstreamWriter.KeysDirectoryName);
 
+    /// <summary>The OpenPGP key the generated release images are signed with, as --release-keys loads it.</summary>
+    public ReleaseSigningKeys ReleaseKeys() => ReleaseSigningKeys.Load(Path.Combine(UpstreamRoot, UpstreamWriter.ReleaseKeysDirectoryName));
+
     public async Task<MirrorPlan> PlanAsync()
     {
         using var client = new UpstreamClient(ClientOptions);
