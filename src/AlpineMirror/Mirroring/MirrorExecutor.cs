@@ -87,7 +87,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         // For .asc files only: upstream answers 404 for images it did not sign, and the shared client retries 404.
         using var notFoundIsFinal = new UpstreamClient(clientOptions with { Retries = 0 });
         var run = new Run(plan, layout, staging, client, notFoundIsFinal, clientOptions, UnchangedFiles.Of(plan, previous, settings.Mode),
-            settings.ReleaseKeys);
+            settings.ReleaseKeys, settings.PackageKeys);
         run.PrepareFolders();
 
         var timer = progress is null
@@ -197,12 +197,15 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         private readonly FileDownloader _downloader;
         private readonly UnchangedFiles _unchanged;
         private readonly ReleaseSigningKeys? _releaseKeys;
+        private readonly TrustedKeys? _packageKeys;
         private readonly HashSet<string> _plannedFetches = new(StringComparer.Ordinal);
         private Dictionary<string, List<string>> _leftovers = new(StringComparer.Ordinal);
 
         public Run(MirrorPlan plan, UpstreamLayout layout, string staging, UpstreamClient client, UpstreamClient notFoundIsFinal,
-            UpstreamClientOptions clientOptions, UnchangedFiles unchanged, ReleaseSigningKeys? releaseKeys)
+            UpstreamClientOptions clientOptions, UnchangedFiles unchanged, ReleaseSigningKeys? releaseKeys,
+            TrustedKeys? packageKeys)
         {
+            _packageKeys = packageKeys;
             _unchanged = unchanged;
             _releaseKeys = releaseKeys;
             _plan = plan;
@@ -356,7 +359,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             }
 
             var uri = _layout.PackageUri(repository.Repo, repository.Arch, package.FileName);
-            await MirrorVerifiedAsync(relative, uri, package.Size, source => new PackageStreamCheck(package, source), cancellationToken);
+            await MirrorVerifiedAsync(relative, uri, package.Size, source => new PackageStreamCheck(package, source, _packageKeys), cancellationToken);
         }
 
         // The signature first: with release keys, the image is verified against it while it streams.
@@ -530,7 +533,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
                     Counters.BytesChecked(StagedFile.Check(path, check, cancellationToken));
                     return true;
                 }
-                catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException)
+                catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException or SignatureException)
                 {
                     return false;
                 }

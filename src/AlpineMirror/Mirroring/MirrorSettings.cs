@@ -1,3 +1,4 @@
+using AlpineMirror.Apk;
 using AlpineMirror.Upstream;
 
 namespace AlpineMirror.Mirroring;
@@ -19,4 +20,10 @@ public sealed record MirrorSettings
     /// needs a <c>.asc</c> that verifies; without them an <c>.asc</c> is only checked to be an OpenPGP signature.
     /// </summary>
     public ReleaseSigningKeys? ReleaseKeys { get; init; }
+
+    /// <summary>
+    /// The apk keys (<c>--keys</c>) every package fetched or hashed must be signed with, as <c>apk verify</c> checks it;
+    /// null checks only the index's <c>C:</c> chain.
+    /// </summary>
+    public TrustedKeys? PackageKeys { get; init; }
 }

@@ -63,7 +63,7 @@ public static class StagingVerifier
         }
 
         var unchanged = UnchangedFiles.Of(plan, previous, settings.Mode);
-        var run = new Check(staging, unchanged, settings.ReleaseKeys, cancellationToken);
+        var run = new Check(staging, unchanged, settings.ReleaseKeys, settings.PackageKeys, cancellationToken);
         run.Repositories(plan.Repositories);
         run.Releases(plan.Releases);
         run.HashAll();
@@ -81,7 +81,8 @@ public static class StagingVerifier
     }
 
     /// <summary>One verification: the files to hash, the problems found.</summary>
-    private sealed class Check(string staging, UnchangedFiles unchanged, ReleaseSigningKeys? releaseKeys, CancellationToken cancellationToken)
+    private sealed class Check(
+        string staging, UnchangedFiles unchanged, ReleaseSigningKeys? releaseKeys, TrustedKeys? packageKeys, CancellationToken cancellationToken)
     {
         private readonly List<(string Relative, long Size, Func<IStreamCheck> NewCheck, Func<bool> Unchanged)> _hashJobs = [];
         private readonly ConcurrentBag<string> _problems = [];
@@ -107,7 +108,7 @@ public static class StagingVerifier
                 foreach (var package in repository.Packages)
                 {
                     var relative = UpstreamLayout.PackagePath(repository.Repo, repository.Arch, package.FileName);
-                    _hashJobs.Add((relative, package.Size, () => new PackageStreamCheck(package, relative),
+                    _hashJobs.Add((relative, package.Size, () => new PackageStreamCheck(package, relative, packageKeys),
                         () => unchanged.Holds(package, staging, relative)));
                 }
 
@@ -180,7 +181,7 @@ public static class StagingVerifier
                     Interlocked.Add(ref _bytesHashed, StagedFile.Check(path, check, cancellationToken));
                     _verified[job.Relative] = true;
                 }
-                catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException or ReleaseSignatureException)
+                catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException or SignatureException or ReleaseSignatureException)
                 {
                     _problems.Add(e.Message);
                 }

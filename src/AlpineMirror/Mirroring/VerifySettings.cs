@@ -1,3 +1,4 @@
+using AlpineMirror.Apk;
 using AlpineMirror.Upstream;
 
 namespace AlpineMirror.Mirroring;
@@ -16,4 +17,7 @@ public sealed record VerifySettings
 
     /// <summary>The OpenPGP keys that sign release files; see <see cref="MirrorSettings.ReleaseKeys"/>.</summary>
     public ReleaseSigningKeys? ReleaseKeys { get; init; }
+
+    /// <summary>The apk keys every hashed package must be signed with; see <see cref="MirrorSettings.PackageKeys"/>.</summary>
+    public TrustedKeys? PackageKeys { get; init; }
 }

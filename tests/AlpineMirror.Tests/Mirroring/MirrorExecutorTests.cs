@@ -1,6 +1,7 @@
 using System.Net;
 using AlpineMirror.Apk;
 using AlpineMirror.Mirroring;
+using AlpineMirror.Tests.Apk;
 using AlpineMirror.Planning;
 using AlpineMirror.Storage;
 using AlpineMirror.Tests.Support;
@@ -92,6 +93,29 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
         Assert.Equal(0, result.Downloaded);
         Assert.Empty(_bed.Requests);
         Assert.Equal(plan.Repositories.Sum(r => r.Packages.Count) + 3 * 4, result.Reused);
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_package_whose_signature_member_was_replaced_at_the_same_size()
+    {
+        // Given upstream serving busybox with its signature member re-signed by another key under the trusted key's name
+        var plan = await _bed.PlanAsync();
+        var busybox = plan.Repositories.SelectMany(r => r.Packages.Select(p => (r, p))).First(x => x.p.Name == "busybox");
+        var relative = $"{busybox.r.Repo}/{busybox.r.Arch}/{busybox.p.FileName}";
+        var upstreamFile = Path.Combine(_bed.UpstreamBranch, relative);
+        File.WriteAllBytes(upstreamFile, ForgedSignatureMember.Replace(File.ReadAllBytes(upstreamFile)));
+        var staging = _bed.NewStaging();
+
+        // When mirrored with the trusted keys
+        using var keys = TrustedKeys.Load(_bed.KeysDirectory);
+        var error = await Assert.ThrowsAsync<SignatureException>(
+            () => _bed.MirrorAsync(plan, staging, settings: new MirrorSettings { PackageKeys = keys }));
+
+        // Then the run fails naming the package, after its retries, and nothing of it is in staging
+        Assert.StartsWith($"{_bed.Layout.PackageUri(busybox.r.Repo, busybox.r.Arch, busybox.p.FileName).AbsoluteUri}: no trusted signature verifies: ", error.Message);
+        Assert.Equal(1 + _bed.ClientOptions.Retries, _bed.Requests.Count(r => r.Path.EndsWith("/" + busybox.p.FileName, StringComparison.Ordinal)));
+        Assert.False(File.Exists(Path.Combine(staging, relative)));
+        Assert.Empty(MirrorTestBed.Temporaries(staging));
     }
 
     [Fact]
