@@ -89,7 +89,7 @@ public sealed class MirrorContext : FrostingContext, IDisposable
     public DeployVariables DescribePublished(string snapshot, string? previous)
     {
         using var keys = TrustedKeys.Load(Options.Keys);
-        return DeployVariables.FromPublished(Root, snapshot, previous, keys, Options.Archs[0], Options.Branch);
+        return DeployVariables.FromPublished(Root, snapshot, previous, keys, Options.Archs, Options.Branch);
     }
 
     /// <summary>Deploys a published snapshot as --deploy says, streaming the deployer's output into the build log.</summary>
