@@ -85,6 +85,10 @@ public sealed class MirrorContext : FrostingContext, IDisposable
         }
     }
 
+    /// <summary>The release signing keys of --release-keys, or null when none are configured.</summary>
+    public ReleaseSigningKeys? LoadReleaseKeys() =>
+        Options.ReleaseKeys is { } path ? ReleaseSigningKeys.Load(path) : null;
+
     /// <summary>The configured deploy step, checked on first use (the run lifetime uses it before any task runs).</summary>
     public DeployTrigger DeployTrigger => _deployTrigger ??= DeployTrigger.FromOptions(Options, Environment.GetEnvironmentVariable);
 
@@ -92,7 +96,7 @@ public sealed class MirrorContext : FrostingContext, IDisposable
     public DeployVariables DescribePublished(string snapshot, string? previous)
     {
         using var keys = TrustedKeys.Load(Options.Keys);
-        return DeployVariables.FromPublished(Root, snapshot, previous, keys, Options.Archs[0], Options.Branch);
+        return DeployVariables.FromPublished(Root, snapshot, previous, keys, Options.Archs, Options.Branch);
     }
 
     /// <summary>Deploys a published snapshot as --deploy says, streaming the deployer's output into the build log.</summary>

@@ -16,6 +16,7 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
     private string MirrorRoot => Path.Combine(workspace, "alpine");
     private string UpstreamRoot(UpstreamRelease release) => Path.Combine(workspace, "upstream", release.Version);
     private string KeysDirectory => Path.Combine(workspace, "keys");
+    private string ReleaseKeysDirectory => Path.Combine(workspace, "release-keys");
     private string Report(string step) => Path.Combine(workspace, "reports", $"{step}.json");
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -34,6 +35,7 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
             writer.Write(UpstreamRoot(first), first);
             writer.Write(UpstreamRoot(second), second);
             key.WritePublicKey(Directory.CreateDirectory(KeysDirectory).FullName);
+            ReleaseSigner.From(key).WritePublicKey(ReleaseKeysDirectory);
         }
 
         await using var server = new LocalUpstreamServer(UpstreamRoot(first));
@@ -57,6 +59,7 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
         console.MarkupLine($"  mirror root  {Markup.Escape(MirrorRoot)}");
         console.MarkupLine($"  upstreams    {Markup.Escape(Path.Combine(workspace, "upstream"))} ({first.Version}, {second.Version})");
         console.MarkupLine($"  trusted key  {Markup.Escape(KeysDirectory)}");
+        console.MarkupLine($"  release key  {Markup.Escape(ReleaseKeysDirectory)} (checks every release image's .asc)");
         console.MarkupLine($"  reports      {Markup.Escape(Path.Combine(workspace, "reports"))}");
     }
 
@@ -91,7 +94,7 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
         var exitCode = await MirrorHost.Create().RunAsync(
             [
                 $"--target={target}", $"--root={MirrorRoot}", $"--upstream={server.BaseUri}", "--branch=v3.15",
-                $"--keys={KeysDirectory}", $"--report={Report(step)}", $"--verbosity={verbosity}", .. extra,
+                $"--keys={KeysDirectory}", $"--release-keys={ReleaseKeysDirectory}", $"--report={Report(step)}", $"--verbosity={verbosity}", .. extra,
             ]);
         if (exitCode != ExitCodes.Success)
         {

@@ -19,6 +19,8 @@ public sealed record MirrorOptions
     public IReadOnlyList<string> Archs { get; init; } = ["x86_64"];
     /// <summary>Directory of trusted public keys, named as the .SIGN entries name them.</summary>
     public string Keys { get; init; } = DefaultKeys;
+    /// <summary>A file or folder of armored OpenPGP public keys that sign release files (Alpine: ncopa.asc); none verifies no .asc.</summary>
+    public string? ReleaseKeys { get; init; }
     /// <summary>Snapshot name override; otherwise the name comes from upstream's latest-releases.yaml.</summary>
     public string? Version { get; init; }
     public bool Releases { get; init; } = true;

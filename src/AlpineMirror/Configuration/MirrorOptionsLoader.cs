@@ -18,7 +18,7 @@ public static partial class MirrorOptionsLoader
     public const string EnvironmentPrefix = "ALPINEMIRROR_";
 
     private static readonly string[] OptionNames =
-        ["root", "upstream", "branch", "repos", "arch", "keys", "version", "releases", "retries", "timeout", "parallel", "verify", "max-removed", "force", "to", "keep", "deploy", "ansible-playbook", "ansible-inventory", "ansible-args", "awx-url",
+        ["root", "upstream", "branch", "repos", "arch", "keys", "release-keys", "version", "releases", "retries", "timeout", "parallel", "verify", "max-removed", "force", "to", "keep", "deploy", "ansible-playbook", "ansible-inventory", "ansible-args", "awx-url",
             "awx-job-template", "report", "clamav", "clamav-upstream", "clamav-databases", "clamav-dir", "clamav-keep", "clamav-dns",
             "clamav-interval", "clamav-certs"];
 
@@ -65,6 +65,7 @@ public static partial class MirrorOptionsLoader
             Repos = Resolve("repos") is { } repos ? ParseNames(repos) : defaults.Repos,
             Archs = Resolve("arch") is { } arch ? ParseNames(arch) : defaults.Archs,
             Keys = Resolve("keys") is { } keys ? ParsePath(keys) : defaults.Keys,
+            ReleaseKeys = Resolve("release-keys") is { } releaseKeys ? ParsePath(releaseKeys) : null,
             Version = Resolve("version") is { } version ? ParseSnapshotName(version) : null,
             Releases = Resolve("releases") is { } releases ? ParseBool(releases) : defaults.Releases,
             Retries = Resolve("retries") is { } retries ? ParseCount(retries, 0, 20) : defaults.Retries,

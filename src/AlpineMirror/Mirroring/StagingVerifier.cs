@@ -61,7 +61,7 @@ public static class StagingVerifier
         }
 
         var unchanged = UnchangedFiles.Of(plan, previous, settings.Mode);
-        var run = new Check(staging, unchanged, cancellationToken);
+        var run = new Check(staging, unchanged, settings.ReleaseKeys, settings.PackageKeys, cancellationToken);
         run.Repositories(plan.Repositories);
         run.Releases(plan.Releases);
         run.HashAll();
@@ -79,7 +79,8 @@ public static class StagingVerifier
     }
 
     /// <summary>One verification: the files to hash, the problems found.</summary>
-    private sealed class Check(string staging, UnchangedFiles unchanged, CancellationToken cancellationToken)
+    private sealed class Check(
+        string staging, UnchangedFiles unchanged, ReleaseSigningKeys? releaseKeys, TrustedKeys? packageKeys, CancellationToken cancellationToken)
     {
         private readonly List<(string Relative, long Size, Func<IStreamCheck> NewCheck, Func<bool> Unchanged)> _hashJobs = [];
         private readonly ConcurrentBag<string> _problems = [];
@@ -104,7 +105,7 @@ public static class StagingVerifier
                 foreach (var package in repository.Packages)
                 {
                     var relative = UpstreamLayout.PackagePath(repository.Repo, repository.Arch, package.FileName);
-                    _hashJobs.Add((relative, package.Size, () => new PackageStreamCheck(package, relative),
+                    _hashJobs.Add((relative, package.Size, () => new PackageStreamCheck(package, relative, packageKeys),
                         () => unchanged.Holds(package, staging, relative)));
                 }
 
@@ -121,7 +122,9 @@ public static class StagingVerifier
                 foreach (var image in release.Images)
                 {
                     var relative = UpstreamLayout.ReleaseFilePath(release.Arch, image.File);
-                    _hashJobs.Add((relative, image.Size, () => new ReleaseImageStreamCheck(relative, image.Size, image.Sha256),
+                    var signature = Signature(relative);
+                    _hashJobs.Add((relative, image.Size,
+                        () => new ReleaseImageStreamCheck(relative, image.Size, image.Sha256, signature?.Check(releaseKeys!, relative)),
                         () => unchanged.Holds(image, staging, relative)));
                 }
             }
@@ -154,13 +157,14 @@ public static class StagingVerifier
                     return;
                 }
 
-                using var check = job.NewCheck();
                 try
                 {
+                    // Inside the try: a signature by a key that is not a release key fails when the check starts.
+                    using var check = job.NewCheck();
                     Interlocked.Add(ref _bytesHashed, StagedFile.Check(path, check, cancellationToken));
                     _verified[job.Relative] = true;
                 }
-                catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException)
+                catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException or SignatureException or ReleaseSignatureException)
                 {
                     _problems.Add(e.Message);
                 }
@@ -275,8 +279,8 @@ public static class StagingVerifier
                 var file = new FileInfo(Path.Combine(staging, relative));
                 if (suffix == ReleaseFile.SignatureSuffix)
                 {
-                    // Optional: upstream does not sign every image, and nothing verifies the signature yet (DESIGN.md §4.5).
-                    // Never a symlink or a folder, though: it would publish whatever it points to.
+                    // Read with the image's hash job (see Signature). Never a symlink or a folder, though: it would
+                    // publish whatever it points to.
                     if (file.LinkTarget is { } target)
                     {
                         _problems.Add($"{relative}: expected a file or nothing, found a symlink to '{target}'");
@@ -323,6 +327,43 @@ public static class StagingVerifier
                 {
                     _problems.Add(e.Message);
                 }
+            }
+        }
+
+        /// <summary>
+        /// The image's staged <c>.asc</c> when release keys are configured (then required), null otherwise; an
+        /// <c>.asc</c> that is not an OpenPGP signature is a problem either way.
+        /// </summary>
+        private ReleaseSignature? Signature(string imageRelative)
+        {
+            var relative = imageRelative + ReleaseFile.SignatureSuffix;
+            var file = new FileInfo(Path.Combine(staging, relative));
+            if (file is not { Exists: true, LinkTarget: null })
+            {
+                if (releaseKeys is not null)
+                {
+                    _problems.Add($"{relative}: missing, expected a detached OpenPGP signature by a release key");
+                }
+
+                return null;
+            }
+
+            if (file.Length > ReleaseSignature.MaxBytes)
+            {
+                _problems.Add($"{relative}: size: expected a detached OpenPGP signature of at most {ReleaseSignature.MaxBytes} bytes, got {file.Length}");
+                return null;
+            }
+
+            try
+            {
+                var signature = ReleaseSignature.Parse(File.ReadAllBytes(file.FullName), relative);
+                Interlocked.Increment(ref _releaseFiles);
+                return releaseKeys is null ? null : signature;
+            }
+            catch (ReleaseSignatureException e)
+            {
+                _problems.Add(e.Message);
+                return null;
             }
         }
 

@@ -142,6 +142,61 @@ public sealed class PackageVerifierTests
     }
 
     [Fact]
+    public async Task Should_verify_the_real_strace_signature_with_alpines_real_keys()
+    {
+        // Given Alpine's keys as --keys, When strace streams through a verifier holding them, Then it verifies
+        using var keys = TrustedKeys.Load(Fixtures.AlpineKeys);
+        using var verifier = new PackageVerifier(StraceEntry.Value, "strace-5.17-r0.apk", keys);
+        foreach (var chunk in Strace.Chunk(97))
+        {
+            verifier.Append(chunk);
+        }
+
+        verifier.Complete();
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public void Should_refuse_strace_whose_signature_member_was_replaced_at_the_same_size()
+    {
+        // Given strace with its signature member re-signed by another key under Alpine's key name, padded to 666 bytes
+        var forged = ForgedSignatureMember.Replace(Strace);
+        Assert.Equal(Strace.Length, forged.Length);
+        Assert.Equal(Strace[ControlStart..], forged[ControlStart..]);
+        using var keys = TrustedKeys.Load(Fixtures.AlpineKeys);
+
+        // When verified without and with the trusted keys
+        using (var indexOnly = new PackageVerifier(StraceEntry.Value, "strace"))
+        {
+            indexOnly.Append(forged);
+            indexOnly.Complete();
+        }
+
+        using var verifier = new PackageVerifier(StraceEntry.Value, "strace", keys);
+        var error = Assert.Throws<SignatureException>(() => verifier.Append(forged));
+
+        // Then S:, C: and datahash alone cannot tell, the package signature does: one line naming the entry and the keys
+        Assert.StartsWith("strace: no trusted signature verifies: .SIGN.RSA.alpine-devel@lists.alpinelinux.org-", error.Message);
+        Assert.EndsWith($".rsa.pub (does not verify with the trusted key); trusted keys are in {Fixtures.AlpineKeys}", error.Message);
+    }
+
+    [Fact]
+    public void Should_refuse_an_unsigned_package_when_keys_are_given()
+    {
+        var unsigned = Strace[ControlStart..];
+        using var keys = TrustedKeys.Load(Fixtures.AlpineKeys);
+        using var verifier = new PackageVerifier(StraceEntry.Value with { Size = unsigned.Length }, "strace-unsigned", keys);
+
+        var error = Assert.Throws<SignatureException>(() =>
+        {
+            verifier.Append(unsigned);
+            verifier.Complete();
+        });
+
+        Assert.Equal("strace-unsigned: not signed: no .SIGN.* entry", error.Message);
+    }
+
+    [Fact]
     public void Should_verify_two_packages_fed_in_turns_on_one_thread()
     {
         // Given strace and the unsigned copy of it, each arriving in small chunks, interleaved

@@ -38,6 +38,19 @@ public sealed class MirrorOptionsLoaderTests : IDisposable
     }
 
     [Fact]
+    public void Should_read_release_keys_from_the_command_line_the_environment_or_the_file_and_default_to_none()
+    {
+        var config = ConfigFile("release-keys: /etc/alpinemirror/from-file.asc\n");
+
+        Assert.Null(Load().ReleaseKeys);
+        Assert.Equal("/etc/alpinemirror/from-file.asc", Load(new() { ["config"] = config }).ReleaseKeys);
+        Assert.Equal("/etc/alpinemirror/release-keys",
+            Load(new() { ["config"] = config }, new() { ["ALPINEMIRROR_RELEASE_KEYS"] = "/etc/alpinemirror/release-keys" }).ReleaseKeys);
+        Assert.Equal("/srv/ncopa.asc",
+            Load(new() { ["config"] = config, ["release-keys"] = "/srv/ncopa.asc" }, new() { ["ALPINEMIRROR_RELEASE_KEYS"] = "/x" }).ReleaseKeys);
+    }
+
+    [Fact]
     public void Should_prefer_command_line_then_environment_then_file_then_default()
     {
         var config = ConfigFile("""

@@ -1,6 +1,7 @@
 using System.Net;
 using AlpineMirror.Apk;
 using AlpineMirror.Mirroring;
+using AlpineMirror.Tests.Apk;
 using AlpineMirror.Planning;
 using AlpineMirror.Storage;
 using AlpineMirror.Tests.Support;
@@ -34,10 +35,10 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
         Assert.Equal("netboot-3.15.4", new FileInfo(Path.Combine(staging, "releases/x86_64/netboot")).LinkTarget);
         var images = plan.Releases.Single().Images.Count;
         var packages = plan.Repositories.Sum(r => r.Packages.Count);
-        Assert.Equal(packages + 3 * images, result.Downloaded);
+        Assert.Equal(packages + 4 * images, result.Downloaded);
         Assert.Equal(0, result.Reused);
-        Assert.Equal(plan.DownloadBytes + ChecksumFileBytes(staging), result.BytesDownloaded);
-        // Indexes and latest-releases.yaml come from the plan, not a second download; each .asc is asked for once (404).
+        Assert.Equal(plan.DownloadBytes + CompanionFileBytes(staging), result.BytesDownloaded);
+        // Indexes and latest-releases.yaml come from the plan, not a second download; each .asc is asked for once.
         Assert.DoesNotContain(_bed.Requests, r => r.Path.EndsWith("APKINDEX.tar.gz", StringComparison.Ordinal) || r.Path.EndsWith(".yaml", StringComparison.Ordinal));
         Assert.Equal(images, _bed.Requests.Count(r => r.Path.EndsWith(".asc", StringComparison.Ordinal)));
         Assert.Empty(MirrorTestBed.Temporaries(staging));
@@ -64,7 +65,7 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
             .SelectMany(image => new[] { "", ".sha256", ".sha512", ".asc" }.Select(suffix => $"releases/x86_64/{image.File}{suffix}"));
         var expected = changedPackages.Concat(releaseFiles).Select(MirrorTestBed.RequestPath).Order(StringComparer.Ordinal);
         Assert.Equal(expected, _bed.Requests.Select(r => r.Path).Order(StringComparer.Ordinal));
-        Assert.Equal(8 + 3 * 3, result.Downloaded);
+        Assert.Equal(8 + 3 * 4, result.Downloaded);
         Assert.Equal(plan.Repositories.Sum(r => r.Packages.Count) - 8, result.Reused);
 
         // And staging is the new upstream exactly, while the published snapshot kept every file it had
@@ -114,10 +115,33 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
         // When the same plan runs again
         var result = await _bed.MirrorAsync(plan, staging);
 
-        // Then every file is kept after hashing, and only the absent .asc files are asked for
+        // Then every file is kept after hashing (each .asc after parsing), and nothing is asked for
         Assert.Equal(0, result.Downloaded);
-        Assert.All(_bed.Requests, r => Assert.EndsWith(".asc", r.Path));
-        Assert.Equal(plan.Repositories.Sum(r => r.Packages.Count) + 3 * 3, result.Reused);
+        Assert.Empty(_bed.Requests);
+        Assert.Equal(plan.Repositories.Sum(r => r.Packages.Count) + 3 * 4, result.Reused);
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_package_whose_signature_member_was_replaced_at_the_same_size()
+    {
+        // Given upstream serving busybox with its signature member re-signed by another key under the trusted key's name
+        var plan = await _bed.PlanAsync();
+        var busybox = plan.Repositories.SelectMany(r => r.Packages.Select(p => (r, p))).First(x => x.p.Name == "busybox");
+        var relative = $"{busybox.r.Repo}/{busybox.r.Arch}/{busybox.p.FileName}";
+        var upstreamFile = Path.Combine(_bed.UpstreamBranch, relative);
+        File.WriteAllBytes(upstreamFile, ForgedSignatureMember.Replace(File.ReadAllBytes(upstreamFile)));
+        var staging = _bed.NewStaging();
+
+        // When mirrored with the trusted keys
+        using var keys = TrustedKeys.Load(_bed.KeysDirectory);
+        var error = await Assert.ThrowsAsync<SignatureException>(
+            () => _bed.MirrorAsync(plan, staging, settings: new MirrorSettings { PackageKeys = keys }));
+
+        // Then the run fails naming the package, after its retries, and nothing of it is in staging
+        Assert.StartsWith($"{_bed.Layout.PackageUri(busybox.r.Repo, busybox.r.Arch, busybox.p.FileName).AbsoluteUri}: no trusted signature verifies: ", error.Message);
+        Assert.Equal(1 + _bed.ClientOptions.Retries, _bed.Requests.Count(r => r.Path.EndsWith("/" + busybox.p.FileName, StringComparison.Ordinal)));
+        Assert.False(File.Exists(Path.Combine(staging, relative)));
+        Assert.Empty(MirrorTestBed.Temporaries(staging));
     }
 
     [Fact]
@@ -595,8 +619,11 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
         return staging;
     }
 
-    private static long ChecksumFileBytes(string staging) =>
-        Directory.EnumerateFiles(Path.Combine(staging, "releases/x86_64"), "*.sha*").Sum(path => new FileInfo(path).Length);
+    // The .sha256, .sha512 and .asc files beside the images: fetched whole, outside the plan's byte count.
+    private static long CompanionFileBytes(string staging) =>
+        Directory.EnumerateFiles(Path.Combine(staging, "releases/x86_64"), "*.sha*")
+            .Concat(Directory.EnumerateFiles(Path.Combine(staging, "releases/x86_64"), "*.asc"))
+            .Sum(path => new FileInfo(path).Length);
 
     private static void FlipByte(string path, long offset)
     {

@@ -33,8 +33,8 @@ public sealed class StagingVerifierTests : IAsyncLifetime
         var expected = _plan.Repositories.Sum(r => r.Packages.Sum(p => p.Size) + r.Index.Length)
             + _plan.Releases.Sum(r => r.Images.Sum(i => i.Size) + r.LatestReleases.Length);
         Assert.Equal(expected, report.BytesHashed);
-        // latest-releases.yaml, 3 images with .sha256 and .sha512, the netboot folder.
-        Assert.Equal(1 + 3 * 2 + 1, report.ReleaseFiles);
+        // latest-releases.yaml, 3 images with .sha256, .sha512 and .asc, the netboot folder.
+        Assert.Equal(1 + 3 * 3 + 1, report.ReleaseFiles);
     }
 
     [Fact]

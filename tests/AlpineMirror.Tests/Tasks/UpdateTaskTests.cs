@@ -29,11 +29,12 @@ public sealed class UpdateTaskTests(DemoReleases releases) : ServedDemoUpstream(
     private Task<HostRun> UpdateAsync(string root, string keys, params string[] extra) =>
         RunTargetAsync("Update", root, keys, extra);
 
+    // Release signatures are checked in every run; a later --release-keys in extra (another upstream's) wins.
     private Task<HostRun> RunTargetAsync(string target, string root, string keys, params string[] extra) =>
         InProcessHost.RunAsync(
         [
             $"--target={target}", $"--root={root}", $"--upstream={Server.BaseUri}", "--branch=v3.15",
-            $"--keys={keys}", "--retries=1", "--timeout=5", .. extra,
+            $"--keys={keys}", $"--release-keys={Releases.ReleaseKeysDirectory}", "--retries=1", "--timeout=5", .. extra,
         ]);
 
     private async Task PublishFirstReleaseAsync()
@@ -242,13 +243,13 @@ public sealed class UpdateTaskTests(DemoReleases releases) : ServedDemoUpstream(
             },
         };
         Server.Root = upstream.Write("first", first);
-        var published = await UpdateAsync(Root.Path, upstream.KeysDirectory);
+        var published = await UpdateAsync(Root.Path, upstream.KeysDirectory, $"--release-keys={upstream.ReleaseKeysDirectory}");
         Assert.True(published.ExitCode == ExitCodes.Success, published.ToString());
         var previous = TreeDigest.Lines(Mirror.SnapshotPath("3.15.4"));
         Server.Root = upstream.Write("trimmed", trimmed);
 
         // When the update is not allowed to drop that much
-        var guarded = await UpdateAsync(Root.Path, upstream.KeysDirectory);
+        var guarded = await UpdateAsync(Root.Path, upstream.KeysDirectory, $"--release-keys={upstream.ReleaseKeysDirectory}");
 
         // Then it stops before Relink
         Assert.Equal(MirrorExitCodes.WipeGuard, guarded.ExitCode);
@@ -257,7 +258,7 @@ public sealed class UpdateTaskTests(DemoReleases releases) : ServedDemoUpstream(
         AssertNothingNewPublished(previous);
 
         // When it is allowed
-        var allowed = await UpdateAsync(Root.Path, upstream.KeysDirectory, allowance);
+        var allowed = await UpdateAsync(Root.Path, upstream.KeysDirectory, $"--release-keys={upstream.ReleaseKeysDirectory}", allowance);
 
         // Then it publishes
         Assert.True(allowed.ExitCode == ExitCodes.Success, allowed.ToString());
@@ -265,6 +266,39 @@ public sealed class UpdateTaskTests(DemoReleases releases) : ServedDemoUpstream(
         Assert.Equal(TreeDigest.Lines(Path.Combine(Server.Root, "v3.15")), TreeDigest.Lines(Mirror.SnapshotPath("3.15.5")));
         Assert.Equal(30, Directory.GetFiles(Mirror.SnapshotPath("3.15.5"), "*.apk", SearchOption.AllDirectories).Length);
         Assert.Equal(previous, TreeDigest.Lines(Mirror.SnapshotPath("3.15.4")));
+    }
+
+    [Fact]
+    public async Task Should_publish_nothing_when_the_netboot_kernel_was_replaced_and_latest_releases_rewritten_to_match()
+    {
+        // Given 3.15.4 published, then an upstream 3.15.5 whose netboot tarball carries another vmlinuz-lts, with
+        // latest-releases.yaml, .sha256 and .sha512 rewritten for it (upstream's .asc left as signed)
+        await PublishFirstReleaseAsync();
+        var forged = Path.Combine(Root.Path, "..", Path.GetFileName(Root.Path) + ".upstream");
+        var copy = ExternalCommand.Run("cp", ["-a", Releases.SecondRoot, forged]);
+        Assert.True(copy.ExitCode == 0, copy.Error);
+        try
+        {
+            var tarball = ForgedNetboot.ReplaceBootFile(Path.Combine(forged, "v3.15/releases/x86_64"), "vmlinuz-lts", ForgedNetboot.EvilKernel);
+            Server.Root = forged;
+            var before = RootState.Of(Root);
+
+            // When the update runs with the release keys
+            var run = await UpdateAsync();
+
+            // Then it exits with the verification code on one line naming the tarball, and the root is as it was
+            Assert.Equal(MirrorExitCodes.Verification, run.ExitCode);
+            Assert.Matches($@"^Error: http://127\.0\.0\.1:\d+/alpine/v3\.15/releases/x86_64/{Regex.Escape(tarball)}: OpenPGP signature .*: BAD signature by release key [0-9A-F]{{16}}: the file differs from what was signed$",
+                run.SingleErrorLine());
+            Assert.Equal("3.15.4", LinkTarget(MirrorRoot.LatestStableName));
+            Assert.Equal(["3.15.4"], Mirror.PublishedSnapshots());
+            Assert.Equal(before.Where(l => !l.StartsWith(".alpinemirror/staging", StringComparison.Ordinal)),
+                RootState.Of(Root).Where(l => !l.StartsWith(".alpinemirror/staging", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            Directory.Delete(forged, recursive: true);
+        }
     }
 
     [Theory]
