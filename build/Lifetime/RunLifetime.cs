@@ -47,6 +47,7 @@ public sealed class RunLifetime : FrostingLifetime<MirrorContext>
             Verification = context.Verified,
             Published = context.Published,
             Deploy = context.Deployed,
+            InHouse = context.InHouse,
         };
 
         // A report that cannot be written must not hide the run's own outcome.

@@ -3,7 +3,18 @@ using AlpineMirror.Build.Hosting;
 namespace AlpineMirror.Build.Tasks;
 
 [TaskName(nameof(Update))]
-[TaskDescription("Plan, Snapshot, Mirror, Verify, Relink, TriggerAnsible: publish a new verified snapshot atomically, then deploy it")]
+[TaskDescription("Plan, Snapshot, Mirror, Verify, Relink, InHouse, TriggerAnsible: publish a new verified snapshot atomically, refresh the in-house repository, then deploy")]
 [IsDependentOn(typeof(Relink))]
+[IsDependentOn(typeof(InHouse))]
 [IsDependentOn(typeof(TriggerAnsible))]
-public sealed class Update : FrostingTask<MirrorContext>;
+public sealed class Update : FrostingTask<MirrorContext>
+{
+    // A feed that failed let the deploy of the published snapshot run; the run still ends with its failure.
+    public override void Run(MirrorContext context)
+    {
+        if (context.FeedFailure is { } failure)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
+    }
+}

@@ -1,4 +1,5 @@
 using AlpineMirror.Deploy;
+using AlpineMirror.InHouse;
 using AlpineMirror.Mirroring;
 
 namespace AlpineMirror.Configuration;
@@ -46,6 +47,8 @@ public sealed record MirrorOptions
     public string? AwxJobTemplate { get; init; }
     /// <summary>Where to write the JSON report, besides the console.</summary>
     public string? Report { get; init; }
+    /// <summary>The in-house repository's options (<c>--inhouse-*</c>, <c>--package</c>, <c>--restore</c>).</summary>
+    public InHouseOptions InHouse { get; init; } = new();
 
     public string RequireRoot() =>
         Root ?? throw new ConfigurationException("--root", "the mirror root is required (e.g. --root=/srv/alpine)");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AlpineMirror.InHouse;
 using AlpineMirror.Mirroring;
 using AlpineMirror.Planning;
 using AlpineMirror.Storage;
@@ -26,6 +27,7 @@ public sealed record RunReport
     public VerificationReport? Verification { get; init; }
     public SnapshotSwitch? Published { get; init; }
     public DeployOutcome? Deploy { get; init; }
+    public InHouseResult? InHouse { get; init; }
 
     public string ToJson()
     {
@@ -50,6 +52,7 @@ public sealed record RunReport
         });
         json["published"] = Node(Published);
         json["deploy"] = Node(Deploy);
+        json["inhouse"] = Node(InHouse);
         return json.ToJsonString(PlanReport.JsonOptions);
     }
 
@@ -93,6 +96,11 @@ public sealed record RunReport
         if (Deploy is not null)
         {
             summary.AppendLine($"| deploy | {Deploy.Status}: {Deploy.Detail} |");
+        }
+
+        if (InHouse is not null)
+        {
+            summary.AppendLine($"| in-house {InHouse.Action} | {InHouse.Summary()} |");
         }
 
         summary.AppendLine($"| duration | {Duration.TotalSeconds:0.0} s |");

@@ -12,7 +12,7 @@ public static partial class SnapshotPublisher
 {
     /// <summary>
     /// Renames <paramref name="stagingPath"/> to <c>[ALPINE]/&lt;name&gt;</c>, switches latest-stable and the alias of
-    /// <paramref name="branch"/> to it, and creates <c>panoptiscan/</c> if it is missing (it is never touched otherwise).
+    /// <paramref name="branch"/> to it. The in-house repository beside them belongs to its own feed and is never touched.
     /// </summary>
     /// <param name="branch">The branch option: <c>v3.15</c> names the alias itself, <c>edge</c> is its own alias, and for
     /// <c>latest-stable</c> the alias comes from the snapshot name.</param>
@@ -56,7 +56,6 @@ public static partial class SnapshotPublisher
         }
 
         SwitchLinks(root, name, alias);
-        Directory.CreateDirectory(root.InHouseRepository);
         return new SnapshotSwitch(previous, name, alias);
     }
 
@@ -116,7 +115,6 @@ public static partial class SnapshotPublisher
         var previous = root.CurrentSnapshot();
         var alias = BranchAlias(branch, name);
         SwitchLinks(root, name, alias);
-        Directory.CreateDirectory(root.InHouseRepository);
         return new SnapshotSwitch(previous, name, alias);
     }
 
