@@ -36,5 +36,12 @@ public sealed class DemoScenarioTests : IDisposable
         Assert.Equal("3.15.4", new FileInfo(Path.Combine(root, "v3.15")).LinkTarget);
         Assert.Equal(3, File.ReadAllLines(Path.Combine(root, ".alpinemirror", "history.jsonl")).Length);
         Assert.Contains("latest-stable -> 3.15.4", output.ToString());
+
+        // And the in-house repository holds the noarch package in both arches and each agent in its own, signed with the demo's key
+        using var inHouse = JsonDocument.Parse(File.ReadAllText(Path.Combine(_workspace, "reports", "inhouse.json")));
+        Assert.Equal(4, inHouse.RootElement.GetProperty("inhouse").GetProperty("added").GetInt32());
+        Assert.True(File.Exists(Path.Combine(root, "panoptiscan", "aarch64", "panoptiscan-agent-1.0.0-r0.apk")));
+        Assert.True(File.Exists(Path.Combine(root, "panoptiscan", "x86_64", "station-config-1.0.0-r0.apk")));
+        Assert.Contains("http://<mirror>/panoptiscan/panoptiscan.rsa.pub", output.ToString());
     }
 }
