@@ -32,6 +32,26 @@ public sealed class InHouseFeedTests : IDisposable
         Assert.Equal("aarch64", Assert.Single(_bed.ReadIndex("aarch64").Entries, e => e.Name == "station-config").Arch);
         Assert.Equal(File.ReadAllBytes(Fixtures.Path(AlpineStrace)), File.ReadAllBytes(Path.Combine(_bed.Repository.ArchPath("x86_64"), Strace)));
 
+        // And each published real package still carries its builder's signature, which openssl verifies over its control member
+        foreach (var (arch, file, key) in new[]
+                 {
+                     ("x86_64", Strace, "alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub"),
+                     ("x86_64", "curl-7.83.1-r1.apk", "alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub"),
+                     ("aarch64", "alpine-baselayout-3.2.0-r23.apk", "alpine-devel@lists.alpinelinux.org-616ae350.rsa.pub"),
+                 })
+        {
+            var package = File.ReadAllBytes(Path.Combine(_bed.Repository.ArchPath(arch), file));
+            var members = RawGzipMembers.Split(package);
+            var work = Directory.CreateTempSubdirectory("inhouse-package-").FullName;
+            ExternalCommand.Require("tar", ["-xzf", "-"], members[0], work);
+            File.WriteAllBytes(Path.Combine(work, "control.tar.gz"), members[1]);
+            ExternalCommand.Require("openssl", ["dgst", "-sha1", "-verify", Fixtures.Path("keys", "alpine", key), "-signature", $".SIGN.RSA.{key}", "control.tar.gz"], workingDirectory: work);
+            Assert.StartsWith(".PKGINFO", ExternalCommand.Require("tar", ["-tzf", "control.tar.gz"], workingDirectory: work).OutputText);
+            Directory.Delete(work, recursive: true);
+            using var builders = TrustedKeys.Load(_bed.BuilderKeys);
+            Assert.Equal(file, ApkPackageReader.ReadSignedIndexEntry(Path.Combine(_bed.Repository.ArchPath(arch), file), builders).FileName);
+        }
+
         // And openssl verifies each index's RSA256 signature with the published key, under the name stations give it
         foreach (var arch in InHouseTestBed.Archs)
         {
