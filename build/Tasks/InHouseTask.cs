@@ -33,7 +33,7 @@ public sealed class InHouse : AsyncFrostingTask<MirrorContext>, IDryRunTask
         {
             var plan = await context.InHouseFeed().PlanAsync(context.Cancellation);
             context.InHouse = InHouseResult.From("plan", plan, published: false);
-            context.Log.Information("Would publish {0}", context.InHouse.Summary());
+            context.Log.Information(plan.HasChanges ? "Would publish {0}" : "Nothing would change: {0}", context.InHouse.Summary());
         }
     }
 

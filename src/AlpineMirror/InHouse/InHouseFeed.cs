@@ -38,8 +38,6 @@ public sealed class InHouseFeed
         _repository = new InHouseRepository(root, options.Name);
     }
 
-    public InHouseRepository Repository => _repository;
-
     /// <summary>The key ceremony: creates the signing key pair and publishes the public key; returns its path.</summary>
     public string CreateKey()
     {

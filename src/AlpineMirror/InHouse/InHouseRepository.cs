@@ -32,21 +32,18 @@ public sealed partial class InHouseRepository
                 $"expected a folder name of a-z, 0-9, '_' and '-' starting with a letter, other than latest-stable, edge and clamav; got '{name}'");
         }
 
-        Root = root;
-        Name = name;
+        Path = System.IO.Path.Combine(root.Path, name);
+        PublicKeyPath = System.IO.Path.Combine(Path, name + ".rsa.pub");
+        StateDirectory = System.IO.Path.Combine(root.StateDirectory, Feed);
     }
 
-    public MirrorRoot Root { get; }
-
-    public string Name { get; }
-
     /// <summary><c>[ALPINE]/&lt;name&gt;</c>, what stations list as <c>http://&lt;mirror&gt;/&lt;name&gt;/</c>.</summary>
-    public string Path => System.IO.Path.Combine(Root.Path, Name);
+    public string Path { get; }
 
-    public string PublicKeyPath => System.IO.Path.Combine(Path, Name + ".rsa.pub");
+    public string PublicKeyPath { get; }
 
     /// <summary>The feed's own state: <c>.alpinemirror/inhouse/</c>.</summary>
-    public string StateDirectory => System.IO.Path.Combine(Root.StateDirectory, Feed);
+    public string StateDirectory { get; }
 
     /// <summary>Where packages wait, verified, until they are published; emptied at the start and end of every run.</summary>
     public string StagingDirectory => System.IO.Path.Combine(StateDirectory, "staging");
@@ -118,28 +115,24 @@ public sealed partial class InHouseRepository
         new RepositoryWriter(key, signature).WriteIndex(ArchPath(arch), entries.Select(entry => entry with { Arch = arch }), description);
     }
 
-    /// <summary>Removes from <paramref name="arch"/>'s folder every package and temporary its index does not list; returns how many.</summary>
-    public int RemoveUnlisted(string arch, IReadOnlyCollection<ApkIndexEntry> listed)
+    /// <summary>Removes from <paramref name="arch"/>'s folder every package and temporary its index does not list.</summary>
+    public void RemoveUnlisted(string arch, IReadOnlyCollection<ApkIndexEntry> listed)
     {
         var folder = ArchPath(arch);
         if (!Directory.Exists(folder))
         {
-            return 0;
+            return;
         }
 
         var keep = new HashSet<string>(listed.Select(entry => entry.FileName), StringComparer.Ordinal) { RepositoryWriter.IndexFileName };
-        var removed = 0;
-        foreach (var path in Directory.EnumerateFiles(folder, "*", IncludeHidden))
+        foreach (var path in Directory.EnumerateFiles(folder, "*", IncludeHidden).ToList())
         {
             var name = System.IO.Path.GetFileName(path);
             if (!keep.Contains(name) && (name.EndsWith(PackageSuffix, StringComparison.Ordinal) || AtomicFile.IsTemporary(name)))
             {
                 File.Delete(path);
-                removed++;
             }
         }
-
-        return removed;
     }
 
     /// <summary>Empties the staging folder, dropping what an interrupted run left there.</summary>
