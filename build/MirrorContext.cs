@@ -1,5 +1,6 @@
 using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
+using AlpineMirror.ClamAv;
 using AlpineMirror.Configuration;
 using AlpineMirror.Deploy;
 using AlpineMirror.InHouse;
@@ -63,6 +64,12 @@ public sealed class MirrorContext : FrostingContext, IDisposable
     /// <summary>The in-house feed as the options configure it.</summary>
     public InHouseFeed InHouseFeed() => new(Root, Options.InHouse, Options.Archs, ClientOptions);
 
+    /// <summary>What the antivirus feed did, or (in a dry run) would do.</summary>
+    public ClamAvResult? Antivirus { get; set; }
+    public ClamAvPlan? AntivirusPlan { get; set; }
+
+    public ClamAvMirror CreateClamAvMirror() => new(Options.ClamAv, Root, ClientOptions);
+
     /// <summary>Cancelled on Ctrl+C or SIGTERM, so downloads stop and temporaries are cleaned up.</summary>
     public CancellationToken Cancellation => ShutdownSignal.Token;
 
@@ -91,6 +98,10 @@ public sealed class MirrorContext : FrostingContext, IDisposable
         }
     }
 
+    /// <summary>The release signing keys of --release-keys, or null when none are configured.</summary>
+    public ReleaseSigningKeys? LoadReleaseKeys() =>
+        Options.ReleaseKeys is { } path ? ReleaseSigningKeys.Load(path) : null;
+
     /// <summary>The configured deploy step, checked on first use (the run lifetime uses it before any task runs).</summary>
     public DeployTrigger DeployTrigger => _deployTrigger ??= DeployTrigger.FromOptions(Options, Environment.GetEnvironmentVariable);
 
@@ -98,7 +109,7 @@ public sealed class MirrorContext : FrostingContext, IDisposable
     public DeployVariables DescribePublished(string snapshot, string? previous)
     {
         using var keys = TrustedKeys.Load(Options.Keys);
-        return DeployVariables.FromPublished(Root, snapshot, previous, keys, Options.Archs[0], Options.Branch);
+        return DeployVariables.FromPublished(Root, snapshot, previous, keys, Options.Archs, Options.Branch);
     }
 
     /// <summary>Deploys a published snapshot as --deploy says, streaming the deployer's output into the build log.</summary>

@@ -16,6 +16,7 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
     private string MirrorRoot => Path.Combine(workspace, "alpine");
     private string UpstreamRoot(UpstreamRelease release) => Path.Combine(workspace, "upstream", release.Version);
     private string KeysDirectory => Path.Combine(workspace, "keys");
+    private string ReleaseKeysDirectory => Path.Combine(workspace, "release-keys");
     private string Report(string step) => Path.Combine(workspace, "reports", $"{step}.json");
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -34,6 +35,7 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
             writer.Write(UpstreamRoot(first), first);
             writer.Write(UpstreamRoot(second), second);
             key.WritePublicKey(Directory.CreateDirectory(KeysDirectory).FullName);
+            ReleaseSigner.From(key).WritePublicKey(ReleaseKeysDirectory);
         }
 
         await using var server = new LocalUpstreamServer(UpstreamRoot(first));
@@ -49,6 +51,7 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
         await RunTargetAsync("Update", server, "update-" + second.Version);
         await RunTargetAsync("Rollback", server, "rollback");
         await RunInHouseAsync(server);
+        await RunAntivirusAsync(cancellationToken);
 
         console.WriteLine();
         console.Write(MirrorTree.Render(MirrorRoot));
@@ -57,6 +60,7 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
         console.MarkupLine($"  mirror root  {Markup.Escape(MirrorRoot)}");
         console.MarkupLine($"  upstreams    {Markup.Escape(Path.Combine(workspace, "upstream"))} ({first.Version}, {second.Version})");
         console.MarkupLine($"  trusted key  {Markup.Escape(KeysDirectory)}");
+        console.MarkupLine($"  release key  {Markup.Escape(ReleaseKeysDirectory)} (checks every release image's .asc)");
         console.MarkupLine($"  reports      {Markup.Escape(Path.Combine(workspace, "reports"))}");
     }
 
@@ -91,6 +95,30 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
         console.WriteLine("  http://<mirror>/panoptiscan/panoptiscan.rsa.pub");
     }
 
+    // ClamAV's real signed test database stands in for main, daily and bytecode: the demo cannot sign databases itself.
+    private async Task RunAntivirusAsync(CancellationToken cancellationToken)
+    {
+        console.WriteLine();
+        if (ClamAvStandIn.FindFixtures() is not { } fixtures)
+        {
+            console.MarkupLine("No shared/fixtures/clamav beside this checkout: the antivirus part of the demo is left out.");
+            return;
+        }
+
+        var certificates = Directory.CreateDirectory(Path.Combine(workspace, "clamav-certs")).FullName;
+        File.Copy(Path.Combine(fixtures, "clamav-test.crt"), Path.Combine(certificates, "clamav-test.crt"));
+        await using var server = new LocalUpstreamServer(ClamAvStandIn.Write(fixtures, Path.Combine(workspace, "clamav-upstream", "3"), 3), "/clamav");
+        await server.StartAsync(cancellationToken);
+        console.MarkupLine($"ClamAV stand-in serving the real signed [bold]test[/] database, version 3, at {server.BaseUri}");
+        string[] antivirus = ["--clamav-databases=test", $"--clamav-upstream={server.BaseUri}", $"--clamav-certs={certificates}"];
+        await RunTargetAsync("Antivirus", server, "antivirus-3", antivirus);
+
+        server.Root = ClamAvStandIn.Write(fixtures, Path.Combine(workspace, "clamav-upstream", "6"), 6);
+        console.WriteLine();
+        console.MarkupLine("ClamAV published versions 4, 5 and 6: the mirror fetches only their patches and the new test.cvd.");
+        await RunTargetAsync("Antivirus", server, "antivirus-6", antivirus);
+    }
+
     private async Task RunTargetAsync(string target, LocalUpstreamServer server, string step, params string[] extra)
     {
         console.WriteLine();
@@ -98,7 +126,7 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
         var exitCode = await MirrorHost.Create().RunAsync(
             [
                 $"--target={target}", $"--root={MirrorRoot}", $"--upstream={server.BaseUri}", "--branch=v3.15",
-                $"--keys={KeysDirectory}", $"--report={Report(step)}", $"--verbosity={verbosity}", .. extra,
+                $"--keys={KeysDirectory}", $"--release-keys={ReleaseKeysDirectory}", $"--report={Report(step)}", $"--verbosity={verbosity}", .. extra,
             ]);
         if (exitCode != ExitCodes.Success)
         {

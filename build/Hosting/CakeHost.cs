@@ -5,6 +5,7 @@ using Cake.Core.Diagnostics;
 using Cake.Core.IO;
 using Cake.Core.Tooling;
 using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
 
 namespace AlpineMirror.Build.Hosting;
 
@@ -87,7 +88,9 @@ public sealed class CakeHost
         }
 
         var environment = new CakeEnvironment(new CakePlatform(), new CakeRuntime());
-        var console = new StandardOutputConsole(new CakeConsole(environment));
+        var colours = ConsoleColours.EnabledHere();
+        var console = new StandardOutputConsole(new CakeConsole(environment), colours);
+        AnsiConsole.Console = ConsoleColours.SpectreConsole(colours);
         var log = new CakeBuildLog(console, arguments.Verbosity);
         var data = new CakeDataService();
         var engine = new CakeEngine(data, log);

@@ -4,23 +4,36 @@ namespace AlpineMirror.Build.Hosting;
 
 /// <summary>
 /// Cake's console with its error-level log lines sent to standard output, so that standard error holds exactly the
-/// one line the host writes when a run fails: what a CI job shows and a script reads.
+/// one line the host writes when a run fails: what a CI job shows and a script reads. Colours only when
+/// <paramref name="colours"/> (see <see cref="ConsoleColours"/>): Cake would colour whenever <c>TERM</c> looks capable.
 /// </summary>
-internal sealed class StandardOutputConsole(IConsole console) : IConsole
+internal sealed class StandardOutputConsole(IConsole console, bool colours) : IConsole
 {
     public ConsoleColor ForegroundColor
     {
         get => console.ForegroundColor;
-        set => console.ForegroundColor = value;
+        set
+        {
+            if (colours)
+            {
+                console.ForegroundColor = value;
+            }
+        }
     }
 
     public ConsoleColor BackgroundColor
     {
         get => console.BackgroundColor;
-        set => console.BackgroundColor = value;
+        set
+        {
+            if (colours)
+            {
+                console.BackgroundColor = value;
+            }
+        }
     }
 
-    public bool SupportAnsiEscapeCodes => console.SupportAnsiEscapeCodes;
+    public bool SupportAnsiEscapeCodes => colours && console.SupportAnsiEscapeCodes;
 
     public void Write(string format, params object[] arg) => console.Write(format, arg);
     public void Write(string value) => console.Write(value);
@@ -30,5 +43,11 @@ internal sealed class StandardOutputConsole(IConsole console) : IConsole
     public void WriteError(string value) => console.Write(value);
     public void WriteErrorLine(string format, params object[] arg) => console.WriteLine(format, arg);
     public void WriteErrorLine(string value) => console.WriteLine(value);
-    public void ResetColor() => console.ResetColor();
+    public void ResetColor()
+    {
+        if (colours)
+        {
+            console.ResetColor();
+        }
+    }
 }

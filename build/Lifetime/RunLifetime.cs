@@ -23,6 +23,14 @@ public sealed class RunLifetime : FrostingLifetime<MirrorContext>
             _ = context.DeployTrigger;
         }
 
+        if (context.Options.Root is not null)
+        {
+            foreach (var stray in new MirrorRoot(context.Options.Root).StrayFolders())
+            {
+                context.Log.Warning("Ignoring {0} in {1}: not a snapshot name (ASCII release numbers like 3.15.5 only)", stray, context.Options.Root);
+            }
+        }
+
         if (!context.DryRun && info.TasksToExecute.Any(t => t.Name is nameof(Tasks.Snapshot) or nameof(Tasks.Rollback) or nameof(Tasks.Prune)))
         {
             // Locked before planning, so the plan is made from the root as it stays until this run ends.
@@ -48,6 +56,8 @@ public sealed class RunLifetime : FrostingLifetime<MirrorContext>
             Published = context.Published,
             Deploy = context.Deployed,
             InHouse = context.InHouse,
+            Antivirus = context.Antivirus,
+            AntivirusPlan = context.AntivirusPlan,
         };
 
         // A report that cannot be written must not hide the run's own outcome.

@@ -19,7 +19,9 @@ internal static class MirrorProgressPrinter
     public static Task<T> RunAsync<T>(IAnsiConsole console, Func<IProgress<MirrorProgress>, Task<T>> mirror)
     {
         ArgumentNullException.ThrowIfNull(console);
-        var bars = DrawsBars(console.Profile.Capabilities.Interactive, Console.IsOutputRedirected, Environment.GetEnvironmentVariable("CI"));
+        // Without escape codes (NO_COLOR, see ConsoleColours) bars cannot redraw in place: plain lines instead.
+        var capabilities = console.Profile.Capabilities;
+        var bars = DrawsBars(capabilities.Interactive && capabilities.Ansi, Console.IsOutputRedirected, Environment.GetEnvironmentVariable("CI"));
         return RunAsync(console, bars, mirror);
     }
 

@@ -20,6 +20,11 @@ internal static class PlanPrinter
             _ => $"Snapshot [bold]{plan.Snapshot}[/] of {plan.Branch} from {Markup.Escape(plan.Upstream.AbsoluteUri)} (current: {plan.PreviousSnapshot ?? "none"})",
         });
 
+        if (plan.StaleLinks.Count > 0)
+        {
+            console.MarkupLine($"{string.Join(", ", plan.StaleLinks)} does not point to [bold]{plan.Snapshot}[/] like latest-stable (a run stopped inside Relink): the update brings it back.");
+        }
+
         var repositories = new Table().AddColumns("repository", "added", "updated", "removed", "unchanged", "to fetch", "download");
         foreach (var r in plan.Repositories)
         {

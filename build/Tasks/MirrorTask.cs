@@ -1,3 +1,4 @@
+using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Build.Printing;
 using AlpineMirror.Reporting;
@@ -17,6 +18,7 @@ public sealed class Mirror : AsyncFrostingTask<MirrorContext>
     public override async Task RunAsync(MirrorContext context)
     {
         using var client = context.CreateUpstreamClient();
+        using var packageKeys = TrustedKeys.Load(context.Options.Keys);
         var executor = new MirrorExecutor(client, context.ClientOptions);
         var plan = context.RequirePlan();
         context.Mirrored = await MirrorProgressPrinter.RunAsync(AnsiConsole.Console, progress => executor.ExecuteAsync(
@@ -24,7 +26,7 @@ public sealed class Mirror : AsyncFrostingTask<MirrorContext>
             context.Layout,
             context.StagingPath,
             VerifiedSnapshot.Find(context.Root, plan.PreviousSnapshot),
-            new MirrorSettings { Parallel = context.Options.Parallel, Mode = context.Options.Verify },
+            new MirrorSettings { Parallel = context.Options.Parallel, Mode = context.Options.Verify, ReleaseKeys = context.LoadReleaseKeys(), PackageKeys = packageKeys },
             progress,
             context.Cancellation));
         var result = context.Mirrored;

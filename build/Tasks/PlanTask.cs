@@ -3,7 +3,9 @@ using AlpineMirror.Build.Hosting;
 using AlpineMirror.Build.Printing;
 using AlpineMirror.InHouse;
 using AlpineMirror.Planning;
+using AlpineMirror.Upstream;
 using Cake.Core;
+using Cake.Core.Diagnostics;
 using Spectre.Console;
 
 namespace AlpineMirror.Build.Tasks;
@@ -18,8 +20,20 @@ public sealed class Plan : AsyncFrostingTask<MirrorContext>, IDryRunTask
     public override async Task RunAsync(MirrorContext context)
     {
         using var client = context.CreateUpstreamClient();
+        if (ReleaseSigningKeys.PlainHttpWarning(context.Options.Upstream, context.Options.ReleaseKeys) is { } plainHttp)
+        {
+            context.Log.Warning("{0}", plainHttp);
+        }
+
+        // Loaded here too, so a bad --release-keys stops the run before anything is fetched.
+        context.LoadReleaseKeys();
         using var keys = TrustedKeys.Load(context.Options.Keys);
         context.Plan = await new MirrorPlanner(client, keys).PlanAsync(context.Options, context.Cancellation);
+        foreach (var warning in context.Plan.Warnings)
+        {
+            context.Log.Warning("{0}", warning);
+        }
+
         PlanPrinter.Print(context.Plan, AnsiConsole.Console);
         if (context.Target == nameof(Plan) && context.Options.InHouse.HasSource)
         {

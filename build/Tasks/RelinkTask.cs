@@ -9,15 +9,22 @@ namespace AlpineMirror.Build.Tasks;
 [IsDependentOn(typeof(Verify))]
 public sealed class Relink : AsyncFrostingTask<MirrorContext>
 {
-    public override bool ShouldRun(MirrorContext context) => context.Plan is not { HasChanges: false };
+    public override bool ShouldRun(MirrorContext context) => context.Plan is not { NeedsRelink: false };
 
     public override async Task RunAsync(MirrorContext context)
     {
         var plan = context.RequirePlan();
         var root = context.Root;
+        if (!plan.HasChanges)
+        {
+            SnapshotPublisher.Relink(root, plan.Snapshot, plan.Branch);
+            context.Log.Information("Brought {0} back to {1}, where latest-stable points", string.Join(", ", plan.StaleLinks), plan.Snapshot);
+            return;
+        }
+
         context.Published = plan.PublishedButNotLinked is { } published
             ? SnapshotPublisher.Relink(root, published, plan.Branch)
-            : SnapshotPublisher.Publish(root, context.StagingPath, plan.Snapshot, plan.Branch);
+            : SnapshotPublisher.Publish(root, context.StagingPath, plan.Snapshot, plan.Branch, plan.IndexDigests());
         await new RunHistory(root).AppendAsync(
             new RunRecord(
                 plan.Snapshot,

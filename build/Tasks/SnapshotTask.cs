@@ -1,11 +1,12 @@
 using AlpineMirror.Build.Hosting;
+using AlpineMirror.Planning;
 using AlpineMirror.Storage;
 using Cake.Core.Diagnostics;
 
 namespace AlpineMirror.Build.Tasks;
 
 [TaskName(nameof(Snapshot))]
-[TaskDescription("Clone the current snapshot into .alpinemirror/staging/<name> with hard links, or resume that folder")]
+[TaskDescription("Clone what the plan lists from the current snapshot into .alpinemirror/staging/<name> with hard links, or resume that folder")]
 [IsDependentOn(typeof(Plan))]
 public sealed class Snapshot : AsyncFrostingTask<MirrorContext>
 {
@@ -44,7 +45,7 @@ public sealed class Snapshot : AsyncFrostingTask<MirrorContext>
 
         var resumed = root.FindStaging(plan.Snapshot) is not null;
         var source = plan.PreviousSnapshot is { } previous ? root.SnapshotPath(previous) : null;
-        var result = await SnapshotCloner.CloneAsync(source, context.StagingPath, context.Cancellation);
+        var result = await SnapshotCloner.CloneAsync(source, context.StagingPath, PlannedTree.Of(plan), context.Cancellation);
         context.Log.Information(
             "{0} {1} from {2}: {3} files linked, {4} copied, {5} folders, {6} symlinks{7}",
             resumed ? "Resumed staging" : "Staged",

@@ -1,3 +1,4 @@
+using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Reporting;
 using AlpineMirror.Mirroring;
@@ -15,11 +16,14 @@ public sealed class Verify : FrostingTask<MirrorContext>
     public override void Run(MirrorContext context)
     {
         var plan = context.RequirePlan();
+        using var packageKeys = TrustedKeys.Load(context.Options.Keys);
         var settings = new VerifySettings
         {
             MaxRemovedShare = context.Options.MaxRemovedShare,
             Force = context.Options.Force,
             Mode = context.Options.Verify,
+            ReleaseKeys = context.LoadReleaseKeys(),
+            PackageKeys = packageKeys,
         };
         context.Verified = StagingVerifier.Verify(
             plan, context.StagingPath, VerifiedSnapshot.Find(context.Root, plan.PreviousSnapshot), settings, context.Cancellation);

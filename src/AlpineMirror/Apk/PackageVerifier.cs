@@ -14,9 +14,10 @@ namespace AlpineMirror.Apk;
 /// <remarks>
 /// Feed the download to <see cref="Append"/> and call <see cref="Complete"/> at its end. Only the small leading
 /// members (signature and control) are buffered, to find their exact boundaries; the data member is hashed as it
-/// passes. The package's own <c>.SIGN.*</c> is not needed: <c>C:</c> authenticates the control member through the
-/// signed index, and the control member's <c>datahash</c> authenticates the rest. <c>arch</c> is not compared:
-/// Alpine indexes list <c>noarch</c> packages under the repository's architecture.
+/// passes. <c>C:</c> authenticates the control member through the signed index, and the control member's
+/// <c>datahash</c> authenticates the rest; given trusted keys, the package's own <c>.SIGN.*</c> must also verify over
+/// the control member, as <c>apk verify</c> on the mirror demands. <c>arch</c> is not compared: Alpine indexes list
+/// <c>noarch</c> packages under the repository's architecture.
 /// </remarks>
 public sealed class PackageVerifier : IDisposable
 {
@@ -34,6 +35,8 @@ public sealed class PackageVerifier : IDisposable
     private readonly ApkIndexEntry _entry;
     private readonly string _source;
     private readonly ApkChecksum _identity;
+    private readonly TrustedKeys? _packageKeys;
+    private IReadOnlyList<ApkSignature>? _signatures;
     private byte[]? _head;
     private int _headLength;
     private bool _headRead;
@@ -48,9 +51,14 @@ public sealed class PackageVerifier : IDisposable
 
     /// <param name="entry">The package's record from an index whose signature has been verified.</param>
     /// <param name="source">The URL or path named in errors.</param>
+    /// <param name="packageKeys">
+    /// The keys the package's own signature must verify with (apk's <c>/etc/apk/keys</c>); null checks only the
+    /// index's <c>C:</c> chain.
+    /// </param>
     /// <exception cref="ApkFormatException">The entry's <c>C:</c> is not a checksum apk understands.</exception>
-    public PackageVerifier(ApkIndexEntry entry, string source)
+    public PackageVerifier(ApkIndexEntry entry, string source, TrustedKeys? packageKeys = null)
     {
+        _packageKeys = packageKeys;
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(source);
         _entry = entry;
@@ -249,6 +257,10 @@ public sealed class PackageVerifier : IDisposable
 
                 _firstMember = member;
                 _firstIsSignature = StartsWithSignature(tar);
+                if (_firstIsSignature && _packageKeys is not null)
+                {
+                    _signatures = ApkSignatureReader.Read(tar, _source);
+                }
             }
 
             // Unsigned package: apk takes a first member without .SIGN.* entries as the control member. Such a package
@@ -273,6 +285,7 @@ public sealed class PackageVerifier : IDisposable
             }
 
             ReadControl(head.Slice(control.Offset, control.Length), tar);
+            VerifySignature(head.Slice(control.Offset, control.Length));
             _headRead = true;
             HashData(head[control.End..]);
             ReleaseHead();
@@ -322,6 +335,23 @@ public sealed class PackageVerifier : IDisposable
 
         _identityHash = IncrementalHash.CreateHash(_identity.Algorithm);
         _identityHash.AppendData(control);
+    }
+
+    // After C: matched: the signature covers the very control member the index vouches for (APK-FORMAT.md §1.3).
+    private void VerifySignature(ReadOnlySpan<byte> control)
+    {
+        if (_packageKeys is null)
+        {
+            return;
+        }
+
+        if (_dataHash is null)
+        {
+            // A legacy package's signature covers the data too; apk-tools 3 no longer indexes such packages.
+            throw new ApkFormatException(_source, "package signature: expected a package with datahash, whose signature covers the control member only");
+        }
+
+        _packageKeys.VerifyAny(_firstIsSignature ? _signatures! : [], control, _source);
     }
 
     private bool TryReadMember(ReadOnlySpan<byte> head, int offset, MemoryStream tar, bool final, out GzipMemberRange member)

@@ -24,6 +24,9 @@ public sealed class SigningKey : IDisposable
 
     public int KeySizeInBits => _rsa.KeySize;
 
+    /// <summary>The private key's parameters, for the demo upstream's OpenPGP release key made from the same RSA key.</summary>
+    internal RSAParameters ExportPrivateParameters() => _rsa.ExportParameters(includePrivateParameters: true);
+
     /// <summary>Generates a key named like abuild-keygen does: <c>&lt;name&gt;-&lt;hex unix time&gt;.rsa.pub</c>.</summary>
     public static SigningKey Create(string name, int bits = 2048)
     {

@@ -145,7 +145,11 @@ public sealed class TrustedKeys : IDisposable
     {
         try
         {
-            return key.VerifyData(data, signature, hash, RSASignaturePadding.Pkcs1);
+            // Packages are verified in parallel with the same keys; an RSA instance is not documented as thread-safe.
+            lock (key)
+            {
+                return key.VerifyData(data, signature, hash, RSASignaturePadding.Pkcs1);
+            }
         }
         catch (CryptographicException)
         {

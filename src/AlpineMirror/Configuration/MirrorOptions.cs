@@ -1,3 +1,4 @@
+using AlpineMirror.ClamAv;
 using AlpineMirror.Deploy;
 using AlpineMirror.InHouse;
 using AlpineMirror.Mirroring;
@@ -19,6 +20,8 @@ public sealed record MirrorOptions
     public IReadOnlyList<string> Archs { get; init; } = ["x86_64"];
     /// <summary>Directory of trusted public keys, named as the .SIGN entries name them.</summary>
     public string Keys { get; init; } = DefaultKeys;
+    /// <summary>A file or folder of armored OpenPGP public keys that sign release files (Alpine: ncopa.asc); none verifies no .asc.</summary>
+    public string? ReleaseKeys { get; init; }
     /// <summary>Snapshot name override; otherwise the name comes from upstream's latest-releases.yaml.</summary>
     public string? Version { get; init; }
     public bool Releases { get; init; } = true;
@@ -49,6 +52,8 @@ public sealed record MirrorOptions
     public string? Report { get; init; }
     /// <summary>The in-house repository's options (<c>--inhouse-*</c>, <c>--package</c>, <c>--restore</c>).</summary>
     public InHouseOptions InHouse { get; init; } = new();
+    /// <summary>The antivirus feed (<c>--clamav-*</c>).</summary>
+    public ClamAvOptions ClamAv { get; init; } = new();
 
     public string RequireRoot() =>
         Root ?? throw new ConfigurationException("--root", "the mirror root is required (e.g. --root=/srv/alpine)");

@@ -1,9 +1,11 @@
 using System.Text.RegularExpressions;
 using System.Security.Cryptography;
+using AlpineMirror.ClamAv;
 using AlpineMirror.Deploy;
 using AlpineMirror.InHouse;
 using AlpineMirror.Mirroring;
 using AlpineMirror.Storage;
+using AlpineMirror.Upstream;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -18,9 +20,10 @@ public static partial class MirrorOptionsLoader
     public const string EnvironmentPrefix = "ALPINEMIRROR_";
 
     private static readonly string[] OptionNames =
-        ["root", "upstream", "branch", "repos", "arch", "keys", "version", "releases", "retries", "timeout", "parallel", "verify", "max-removed", "force", "to", "keep", "deploy", "ansible-playbook", "ansible-inventory", "ansible-args", "awx-url",
+        ["root", "upstream", "branch", "repos", "arch", "keys", "release-keys", "version", "releases", "retries", "timeout", "parallel", "verify", "max-removed", "force", "to", "keep", "deploy", "ansible-playbook", "ansible-inventory", "ansible-args", "awx-url",
             "awx-job-template", "report", "inhouse-name", "inhouse-key", "inhouse-incoming", "inhouse-upstream", "inhouse-keys", "inhouse-keep",
-            "inhouse-signature", "inhouse-description", "package", "restore"];
+            "inhouse-signature", "inhouse-description", "package", "restore", "clamav", "clamav-upstream", "clamav-databases", "clamav-dir",
+            "clamav-keep", "clamav-dns", "clamav-interval", "clamav-certs"];
 
     /// <param name="commandLine">Options given on the command line, by name without dashes.</param>
     /// <param name="environment">The process environment.</param>
@@ -65,6 +68,7 @@ public static partial class MirrorOptionsLoader
             Repos = Resolve("repos") is { } repos ? ParseNames(repos) : defaults.Repos,
             Archs = Resolve("arch") is { } arch ? ParseNames(arch) : defaults.Archs,
             Keys = Resolve("keys") is { } keys ? ParsePath(keys) : defaults.Keys,
+            ReleaseKeys = Resolve("release-keys") is { } releaseKeys ? ParsePath(releaseKeys) : null,
             Version = Resolve("version") is { } version ? ParseSnapshotName(version) : null,
             Releases = Resolve("releases") is { } releases ? ParseBool(releases) : defaults.Releases,
             Retries = Resolve("retries") is { } retries ? ParseCount(retries, 0, 20) : defaults.Retries,
@@ -86,6 +90,7 @@ public static partial class MirrorOptionsLoader
             AwxJobTemplate = Resolve("awx-job-template")?.Value,
             Report = Resolve("report") is { } report ? ParsePath(report) : null,
             InHouse = LoadInHouse(Resolve),
+            ClamAv = LoadClamAv(Resolve),
         };
     }
 
@@ -118,6 +123,31 @@ public static partial class MirrorOptionsLoader
     private static string ParseLine(OptionValue option) =>
         option.Value.Length > 0 && option.Value.AsSpan().IndexOfAny('\n', '\r') < 0 ? option.Value : throw option.Invalid("one line of text");
 
+    private static ClamAvOptions LoadClamAv(Func<string, OptionValue?> resolve)
+    {
+        var defaults = new ClamAvOptions();
+        var upstream = resolve("clamav-upstream") is { } url ? ParseHttpUrl(url) : defaults.Upstream;
+        // ClamAV's CDN rules (DNS first, one check an hour) are the defaults only against ClamAV's CDN.
+        var official = defaults.IsOfficialUpstream(upstream);
+        return new ClamAvOptions
+        {
+            Enabled = resolve("clamav") is { } enabled ? ParseBool(enabled) : defaults.Enabled,
+            Upstream = upstream,
+            Databases = resolve("clamav-databases") is { } databases ? ParseNames(databases) : defaults.Databases,
+            Directory = resolve("clamav-dir") is { } directory ? ParseRelativeFolder(directory) : defaults.Directory,
+            Keep = resolve("clamav-keep") is { } keep ? ParseCount(keep, 1, 1000) : defaults.Keep,
+            Dns = resolve("clamav-dns") is { } dns ? ParseBool(dns) : official,
+            Interval = TimeSpan.FromMinutes(resolve("clamav-interval") is { } interval ? ParseCount(interval, 0, 7 * 24 * 60) : official ? 60 : 0),
+            Certificates = resolve("clamav-certs") is { } certs ? ParsePath(certs) : null,
+        };
+    }
+
+    private static string ParseRelativeFolder(OptionValue option) =>
+        option.Value.Length > 0 && !Path.IsPathRooted(option.Value)
+        && option.Value.Split('/').All(part => part.Length > 0 && part is not "." and not ".." && !part.StartsWith('.'))
+            ? option.Value
+            : throw option.Invalid("a folder under the root, like clamav (no leading /, no . or .. parts)");
+
     private static string? Lookup(IReadOnlyDictionary<string, string> values, string name) =>
         values.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
 
@@ -145,6 +175,11 @@ public static partial class MirrorOptionsLoader
             return values;
         }
 
+        if (yaml.Documents.Count > 1)
+        {
+            throw new ConfigurationException(path, $"line {yaml.Documents[1].RootNode.Start.Line}: expected one YAML document, found {yaml.Documents.Count}");
+        }
+
         if (yaml.Documents[0].RootNode is not YamlMappingNode mapping)
         {
             throw new ConfigurationException(path, "expected a mapping of option: value");
@@ -152,7 +187,9 @@ public static partial class MirrorOptionsLoader
 
         foreach (var (keyNode, valueNode) in mapping.Children)
         {
-            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            var key = keyNode is YamlScalarNode scalarKey
+                ? scalarKey.Value ?? ""
+                : throw new ConfigurationException(path, $"line {keyNode.Start.Line}: expected an option name, got {Describe(keyNode)}");
             if (!OptionNames.Contains(key, StringComparer.OrdinalIgnoreCase))
             {
                 throw new ConfigurationException(
@@ -162,13 +199,22 @@ public static partial class MirrorOptionsLoader
             values[key] = valueNode switch
             {
                 YamlScalarNode scalar => scalar.Value ?? "",
-                YamlSequenceNode sequence => string.Join(",", sequence.Children.OfType<YamlScalarNode>().Select(s => s.Value)),
-                _ => throw new ConfigurationException(path, $"line {valueNode.Start.Line}: {key}: expected a value or a list"),
+                YamlSequenceNode sequence => string.Join(",", sequence.Children.Select(item => item is YamlScalarNode element
+                    ? element.Value
+                    : throw new ConfigurationException(path, $"line {item.Start.Line}: {key}: expected a list of values, got {Describe(item)} in it"))),
+                _ => throw new ConfigurationException(path, $"line {valueNode.Start.Line}: {key}: expected a value or a list, got {Describe(valueNode)}"),
             };
         }
 
         return values;
     }
+
+    private static string Describe(YamlNode node) => node switch
+    {
+        YamlSequenceNode => "a list",
+        YamlMappingNode => "a mapping",
+        _ => node.NodeType.ToString().ToLowerInvariant(),
+    };
 
     private static string ParsePath(OptionValue option) =>
         option.Value.Length > 0
@@ -228,14 +274,15 @@ public static partial class MirrorOptionsLoader
     private static bool ParseBool(OptionValue option) =>
         bool.TryParse(option.Value, out var value) ? value : throw option.Invalid("true or false");
 
-    [GeneratedRegex(@"^(v\d+\.\d+|edge)$")]
+    // ASCII digits and \z, as for snapshot names: '$' would accept a trailing newline.
+    [GeneratedRegex(@"\A(v[0-9]+\.[0-9]+|edge)\z")]
     private static partial Regex BranchPattern();
 
-    [GeneratedRegex(@"^[a-z0-9_]+$")]
+    [GeneratedRegex(@"\A[a-z0-9_]+\z")]
     private static partial Regex NamePattern();
 
     private sealed record OptionValue(string Source, string Value)
     {
-        public ConfigurationException Invalid(string expected) => new(Source, $"expected {expected}, got '{Value}'");
+        public ConfigurationException Invalid(string expected) => new(Source, $"expected {expected}, got '{UpstreamLayout.Printable(Value)}'");
     }
 }

@@ -9,7 +9,8 @@ namespace AlpineMirror.Demo;
 
 /// <summary>
 /// Writes <c>&lt;branch&gt;/releases/&lt;arch&gt;/</c> as <c>mkimage.sh</c> and <c>mkimage-yaml.sh</c> lay it out
-/// (APK-FORMAT.md §5): images, their <c>.sha256</c>/<c>.sha512</c>, <c>latest-releases.yaml</c>, and the netboot folder.
+/// (APK-FORMAT.md §5): images, their <c>.sha256</c>/<c>.sha512</c> and OpenPGP <c>.asc</c>, <c>latest-releases.yaml</c>,
+/// and the netboot folder.
 /// </summary>
 internal static class ReleaseFolderWriter
 {
@@ -18,7 +19,7 @@ internal static class ReleaseFolderWriter
 
     /// <summary>Writes the release folder and returns the full path of every file, folder and link it holds.</summary>
     /// <exception cref="ArgumentException">The release has no linux-lts package, whose kernel the images carry.</exception>
-    public static IReadOnlyList<string> Write(string branchDirectory, UpstreamRelease release)
+    public static IReadOnlyList<string> Write(string branchDirectory, UpstreamRelease release, ReleaseSigner signer)
     {
         var kernels = KernelReleases(release);
         var directory = Path.Combine(branchDirectory, UpstreamLayout.ReleasesPath(release.Arch));
@@ -48,6 +49,7 @@ internal static class ReleaseFolderWriter
             written.Add(WriteReleaseFile(directory, image.File, image.Content, release));
             written.Add(WriteReleaseFile(directory, image.File + ".sha256", Encoding.ASCII.GetBytes($"{sha256}  {image.File}\n"), release));
             written.Add(WriteReleaseFile(directory, image.File + ".sha512", Encoding.ASCII.GetBytes($"{sha512}  {image.File}\n"), release));
+            written.Add(WriteReleaseFile(directory, image.File + ".asc", signer.Sign(image.Content, release.ReleasedAt), release));
 
             // Field order of mkimage-yaml.sh, with the title and desc the release tooling adds in front.
             yaml.Append("-\n")

@@ -12,17 +12,22 @@ namespace AlpineMirror.Demo;
 /// repository, and release images with checksums, latest-releases.yaml and netboot files (see <see cref="Write"/>).
 /// </summary>
 /// <remarks>
-/// Packages and indexes are signed with SHA-1 (<c>.SIGN.RSA.</c>), as Alpine's are. The same key and release give
-/// byte-identical files. No <c>.asc</c> OpenPGP signatures are written: nothing here can make them.
+/// Packages and indexes are signed with SHA-1 (<c>.SIGN.RSA.</c>), as Alpine's are; release images get an OpenPGP
+/// <c>.asc</c> by a key made from the same RSA key (<see cref="ReleaseSigner"/>). The same key and release give
+/// byte-identical files.
 /// </remarks>
 public sealed partial class UpstreamWriter
 {
     /// <summary>The folder below the upstream root that receives the public key.</summary>
     public const string KeysDirectoryName = "keys";
 
+    /// <summary>The folder below the upstream root that receives the OpenPGP public key of the release signatures.</summary>
+    public const string ReleaseKeysDirectoryName = "release-keys";
+
     private readonly SigningKey _key;
     private readonly ApkPackageBuilder _builder;
     private readonly RepositoryWriter _indexWriter;
+    private readonly ReleaseSigner _releaseSigner;
 
     // The packages this writer has made, so that the next release of a long series reuses unchanged files instead of
     // compressing and signing them again: 1 % of a 10,000-package upstream changes, not all of it.
@@ -34,6 +39,7 @@ public sealed partial class UpstreamWriter
         _key = key;
         _builder = new ApkPackageBuilder(key, HashAlgorithmName.SHA1);
         _indexWriter = new RepositoryWriter(key, HashAlgorithmName.SHA1);
+        _releaseSigner = ReleaseSigner.From(key);
     }
 
     /// <summary>
@@ -58,6 +64,8 @@ public sealed partial class UpstreamWriter
         var root = Path.GetFullPath(upstreamRoot);
         var keysDirectory = Directory.CreateDirectory(Path.Combine(root, KeysDirectoryName)).FullName;
         _key.WritePublicKey(keysDirectory);
+        var releaseKeysDirectory = Path.Combine(root, ReleaseKeysDirectoryName);
+        _releaseSigner.WritePublicKey(releaseKeysDirectory);
 
         var branchDirectory = Path.Combine(root, release.Branch);
         var keep = new HashSet<string>(StringComparer.Ordinal);
@@ -89,13 +97,14 @@ public sealed partial class UpstreamWriter
             reusedCount += reused;
         }
 
-        keep.UnionWith(ReleaseFolderWriter.Write(branchDirectory, release));
+        keep.UnionWith(ReleaseFolderWriter.Write(branchDirectory, release, _releaseSigner));
         RemoveAllBut(branchDirectory, keep);
         return new WrittenRelease
         {
             Root = root,
             BranchDirectory = branchDirectory,
             KeysDirectory = keysDirectory,
+            ReleaseKeysDirectory = releaseKeysDirectory,
             PackageCount = packageCount,
             PackageBytes = packageBytes,
             ReusedPackageCount = reusedCount,

@@ -12,6 +12,9 @@ public sealed record WrittenRelease
     /// <summary><c>&lt;Root&gt;/keys</c>, holding the public key that signed everything; load it with <c>TrustedKeys.Load</c>.</summary>
     public required string KeysDirectory { get; init; }
 
+    /// <summary><c>&lt;Root&gt;/release-keys</c>, holding the OpenPGP key of the release <c>.asc</c> files; pass it as <c>--release-keys</c>.</summary>
+    public required string ReleaseKeysDirectory { get; init; }
+
     public required int PackageCount { get; init; }
 
     /// <summary>The size of all .apk files.</summary>

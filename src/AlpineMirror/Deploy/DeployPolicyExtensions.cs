@@ -54,16 +54,20 @@ public static class DeployPolicyExtensions
                     if (changed.Count > 0)
                     {
                         reason = $"{option}: deploying {variables.Version}, changed since {variables.PreviousVersion ?? "nothing"}: "
-                            + string.Join(", ", changed.Select(k => $"{k.Package} {k.From ?? "none"} -> {k.To ?? "none"}"));
+                            + string.Join(", ", changed.Select(k => $"{Name(k, variables)} {k.From ?? "none"} -> {k.To ?? "none"}"));
                         return true;
                     }
 
                     var kept = variables.Kernels.Count > 0
-                        ? string.Join(", ", variables.Kernels.Select(k => $"{k.Package} {k.To}"))
+                        ? string.Join(", ", variables.Kernels.Select(k => $"{Name(k, variables)} {k.To}"))
                         : "no " + string.Join(", ", KernelChange.BootPackages) + " package";
                     reason = $"{option}: not deploying {variables.Version}, unchanged since {variables.PreviousVersion}: {kept}";
                     return false;
             }
         }
     }
+
+    // A mixed fleet deploys on a change of any architecture's kernel: say whose.
+    private static string Name(KernelChange kernel, DeployVariables variables) =>
+        variables.Archs.Count > 1 ? $"{kernel.Package} ({kernel.Arch})" : kernel.Package;
 }

@@ -1,5 +1,6 @@
 using AlpineMirror.Configuration;
 using AlpineMirror.Reporting;
+using AlpineMirror.Storage;
 
 namespace AlpineMirror.Deploy;
 
@@ -48,9 +49,13 @@ public sealed class DeployTrigger : IDisposable
         return new DeployTrigger(deployer, options.Deploy);
     }
 
+    /// <summary>Whether a deployer is configured and the policy allows deploying at all.</summary>
+    public bool Deploys => _deployer is not null;
+
     /// <summary>
     /// Deploys if a deployer is configured and the policy wants it; says why not otherwise. The variables are only
-    /// computed when there is a deployer, since reading a snapshot's kernels needs the trusted keys.
+    /// computed when there is a deployer, since reading a snapshot's kernels needs the trusted keys. A deploy that
+    /// completes, or that the policy finds unneeded, is recorded in the root's <see cref="DeployState"/>.
     /// </summary>
     /// <exception cref="DeployException">The playbook or the AWX job failed.</exception>
     public async Task<DeployOutcome> RunAsync(Func<DeployVariables> describe, Action<string> output, CancellationToken cancellationToken)
@@ -64,13 +69,16 @@ public sealed class DeployTrigger : IDisposable
         }
 
         var variables = describe();
+        var state = new DeployState(new MirrorRoot(variables.Root));
         if (!_policy.ShouldDeploy(variables, out var reason))
         {
+            state.Record(variables.Version);
             return DeployOutcome.Skipped(reason);
         }
 
         output(reason);
         var result = await _deployer.DeployAsync(variables, output, cancellationToken);
+        state.Record(variables.Version);
         return DeployOutcome.Deployed(result.JobUrl is null ? result.Summary : $"{result.Summary} ({result.JobUrl})");
     }
 

@@ -13,8 +13,9 @@ namespace AlpineMirror.Deploy;
 /// (<see cref="FromPlan"/>) or from the published snapshots after a rollback (<see cref="FromPublished"/>).
 /// </summary>
 /// <remarks>
-/// One architecture is deployed: the boot infrastructure serves one netboot tree. It is the first architecture the
-/// operator listed (<c>--arch</c>, x86_64 by default); kernel versions and changes are those of that architecture.
+/// The top-level variables describe the first architecture the operator listed (<c>--arch</c>, x86_64 by default), as
+/// they always did; a mixed fleet (x86_64 stations and Raspberry Pi aarch64 ones) finds every configured architecture
+/// in <c>alpine_arches</c> and each one's netboot path and versions in <c>alpine_arch_vars</c>.
 /// </remarks>
 public sealed record DeployVariables
 {
@@ -29,10 +30,19 @@ public sealed record DeployVariables
     public required string Branch { get; init; }
     /// <summary>The mirror root, an absolute path (<c>alpine_root</c>).</summary>
     public required string Root { get; init; }
-    /// <summary>The architecture whose netboot files and kernels are deployed; named by <see cref="NetbootPath"/>.</summary>
+    /// <summary>The first architecture, described by the top-level variables; named by <see cref="NetbootPath"/>.</summary>
     public required string Arch { get; init; }
-    /// <summary>linux-lts, linux-virt, xen and xen-hypervisor of <see cref="Arch"/>, from the previous snapshot to this one.</summary>
+    /// <summary>linux-lts, linux-virt, xen and xen-hypervisor of every architecture, from the previous snapshot to this one.</summary>
     public required IReadOnlyList<KernelChange> Kernels { get; init; }
+
+    private readonly IReadOnlyList<string>? _archs;
+
+    /// <summary>Every configured architecture, <see cref="Arch"/> first (<c>alpine_arches</c>).</summary>
+    public IReadOnlyList<string> Archs
+    {
+        get => _archs ?? [Arch];
+        init => _archs = value;
+    }
 
     /// <summary><c>&lt;root&gt;/&lt;version&gt;</c> (<c>alpine_snapshot_path</c>).</summary>
     public string SnapshotPath => Path.Combine(Root, Version);
@@ -41,18 +51,18 @@ public sealed record DeployVariables
     /// <c>&lt;root&gt;/&lt;version&gt;/releases/&lt;arch&gt;/netboot</c>, the link to <c>netboot-&lt;release&gt;</c> the
     /// mirror keeps beside it (<c>alpine_netboot_path</c>).
     /// </summary>
-    public string NetbootPath => Path.Combine(SnapshotPath, UpstreamLayout.ReleasesPath(Arch), NetbootLinkName);
+    public string NetbootPath => NetbootPathOf(Arch);
 
     /// <summary><c>linux_lts_version</c>: null when the snapshot has no linux-lts for <see cref="Arch"/>.</summary>
-    public string? LinuxLtsVersion => VersionOf("linux-lts");
+    public string? LinuxLtsVersion => LinuxLtsVersionOf(Arch);
     /// <summary><c>linux_virt_version</c>.</summary>
-    public string? LinuxVirtVersion => VersionOf("linux-virt");
+    public string? LinuxVirtVersion => LinuxVirtVersionOf(Arch);
     /// <summary><c>xen_version</c>: xen-hypervisor (what boots), else xen (the tools; Alpine builds both from one source).</summary>
-    public string? XenVersion => VersionOf("xen-hypervisor") ?? VersionOf("xen");
-    /// <summary><c>kernel_changed</c>: linux-lts or linux-virt differ from the previous snapshot.</summary>
-    public bool KernelChanged => Kernels.Any(k => k.Changed && k.Package.StartsWith("linux-", StringComparison.Ordinal));
-    /// <summary><c>xen_changed</c>: xen or xen-hypervisor differ from the previous snapshot.</summary>
-    public bool XenChanged => Kernels.Any(k => k.Changed && k.Package.StartsWith("xen", StringComparison.Ordinal));
+    public string? XenVersion => XenVersionOf(Arch);
+    /// <summary><c>kernel_changed</c>: linux-lts or linux-virt of <see cref="Arch"/> differ from the previous snapshot.</summary>
+    public bool KernelChanged => KernelChangedOf(Arch);
+    /// <summary><c>xen_changed</c>: xen or xen-hypervisor of <see cref="Arch"/> differ from the previous snapshot.</summary>
+    public bool XenChanged => XenChangedOf(Arch);
 
     /// <summary>The variables for the snapshot <paramref name="plan"/> publishes under <paramref name="root"/>.</summary>
     /// <exception cref="ArgumentException">The plan names no valid snapshot.</exception>
@@ -63,25 +73,27 @@ public sealed record DeployVariables
         RequireSnapshotName(plan.Snapshot, nameof(plan));
 
         // Repositories are planned in the operator's --arch order, releases too when they are mirrored.
-        var arch = plan.Repositories.Select(r => r.Arch)
+        var archs = plan.Repositories.Select(r => r.Arch)
             .Concat(plan.Releases.Select(r => r.Arch))
             .Concat(plan.Kernels.Select(k => k.Arch))
-            .FirstOrDefault() ?? DefaultArch;
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
         return new DeployVariables
         {
             Version = plan.Snapshot,
             PreviousVersion = plan.PreviousSnapshot,
             Branch = plan.Branch,
             Root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)),
-            Arch = arch,
-            Kernels = plan.Kernels.Where(k => k.Arch == arch).ToList(),
+            Arch = archs.FirstOrDefault() ?? DefaultArch,
+            Archs = archs.Count > 0 ? archs : [DefaultArch],
+            Kernels = plan.Kernels,
         };
     }
 
     /// <summary>
     /// The variables for the published snapshot <paramref name="snapshot"/> (a rollback target), compared with
     /// <paramref name="previous"/> (the snapshot current before); versions come from each snapshot's own signed
-    /// <c>APKINDEX.tar.gz</c> files of <paramref name="arch"/>, verified with <paramref name="keys"/>.
+    /// <c>APKINDEX.tar.gz</c> files of each of <paramref name="archs"/> (x86_64 when none), verified with <paramref name="keys"/>.
     /// </summary>
     /// <param name="branch">The upstream branch; null derives <c>v&lt;major&gt;.&lt;minor&gt;</c> from the snapshot name.</param>
     /// <exception cref="ArgumentException">A name is not a snapshot name.</exception>
@@ -89,11 +101,11 @@ public sealed record DeployVariables
     /// <exception cref="SignatureException">An index is not signed by a trusted key.</exception>
     /// <exception cref="ApkFormatException">An index is malformed.</exception>
     public static DeployVariables FromPublished(
-        MirrorRoot root, string snapshot, string? previous, TrustedKeys keys, string arch = DefaultArch, string? branch = null)
+        MirrorRoot root, string snapshot, string? previous, TrustedKeys keys, IReadOnlyList<string>? archs = null, string? branch = null)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(keys);
-        ArgumentException.ThrowIfNullOrEmpty(arch);
+        archs = archs is { Count: > 0 } ? archs : [DefaultArch];
         RequireSnapshotName(snapshot, nameof(snapshot));
         if (previous is not null)
         {
@@ -102,8 +114,16 @@ public sealed record DeployVariables
 
         // The published tree was verified before Relink, but it has sat on disk since: the deployment pushes kernels
         // to every station, so the versions it names are read through the same signature check as upstream's.
-        var after = BootVersions(root, snapshot, arch, keys);
-        var before = previous is null ? [] : BootVersions(root, previous, arch, keys);
+        var kernels = new List<KernelChange>();
+        foreach (var arch in archs)
+        {
+            var after = BootVersions(root, snapshot, arch, keys);
+            var before = previous is null ? [] : BootVersions(root, previous, arch, keys);
+            kernels.AddRange(KernelChange.BootPackages
+                .Where(package => before.ContainsKey(package) || after.ContainsKey(package))
+                .Select(package => new KernelChange(package, arch, before.GetValueOrDefault(package), after.GetValueOrDefault(package))));
+        }
+
         var version = SnapshotName.Parse(snapshot);
         return new DeployVariables
         {
@@ -111,18 +131,18 @@ public sealed record DeployVariables
             PreviousVersion = previous,
             Branch = branch ?? $"v{version.Major}.{version.Minor}",
             Root = Path.TrimEndingDirectorySeparator(root.Path),
-            Arch = arch,
-            Kernels = KernelChange.BootPackages
-                .Where(package => before.ContainsKey(package) || after.ContainsKey(package))
-                .Select(package => new KernelChange(package, arch, before.GetValueOrDefault(package), after.GetValueOrDefault(package)))
-                .ToList(),
+            Arch = archs[0],
+            Archs = archs,
+            Kernels = kernels,
         };
     }
 
     /// <summary>
     /// The extra vars as one JSON object: <c>alpine_version</c>, <c>alpine_previous_version</c>, <c>alpine_branch</c>,
     /// <c>alpine_root</c>, <c>alpine_snapshot_path</c>, <c>alpine_netboot_path</c>, <c>linux_lts_version</c>,
-    /// <c>linux_virt_version</c>, <c>xen_version</c>, <c>kernel_changed</c>, <c>xen_changed</c>; absent versions are null.
+    /// <c>linux_virt_version</c>, <c>xen_version</c>, <c>kernel_changed</c>, <c>xen_changed</c> (of the first architecture),
+    /// <c>alpine_arches</c>, and <c>alpine_arch_vars</c>: per architecture <c>netboot_path</c>, the three versions and
+    /// the two changes; absent versions are null.
     /// </summary>
     public string ToJson()
     {
@@ -151,10 +171,41 @@ public sealed record DeployVariables
         writer.WriteString("xen_version", XenVersion);
         writer.WriteBoolean("kernel_changed", KernelChanged);
         writer.WriteBoolean("xen_changed", XenChanged);
+        writer.WriteStartArray("alpine_arches");
+        foreach (var arch in Archs)
+        {
+            writer.WriteStringValue(arch);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartObject("alpine_arch_vars");
+        foreach (var arch in Archs)
+        {
+            writer.WriteStartObject(arch);
+            writer.WriteString("netboot_path", NetbootPathOf(arch));
+            writer.WriteString("linux_lts_version", LinuxLtsVersionOf(arch));
+            writer.WriteString("linux_virt_version", LinuxVirtVersionOf(arch));
+            writer.WriteString("xen_version", XenVersionOf(arch));
+            writer.WriteBoolean("kernel_changed", KernelChangedOf(arch));
+            writer.WriteBoolean("xen_changed", XenChangedOf(arch));
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
         writer.WriteEndObject();
     }
 
-    private string? VersionOf(string package) => Kernels.FirstOrDefault(k => k.Package == package)?.To;
+    private string NetbootPathOf(string arch) => Path.Combine(SnapshotPath, UpstreamLayout.ReleasesPath(arch), NetbootLinkName);
+    private string? LinuxLtsVersionOf(string arch) => VersionOf("linux-lts", arch);
+    private string? LinuxVirtVersionOf(string arch) => VersionOf("linux-virt", arch);
+    private string? XenVersionOf(string arch) => VersionOf("xen-hypervisor", arch) ?? VersionOf("xen", arch);
+    private bool KernelChangedOf(string arch) => Changed(arch, "linux-");
+    private bool XenChangedOf(string arch) => Changed(arch, "xen");
+
+    private bool Changed(string arch, string packagePrefix) =>
+        Kernels.Any(k => k.Arch == arch && k.Changed && k.Package.StartsWith(packagePrefix, StringComparison.Ordinal));
+
+    private string? VersionOf(string package, string arch) => Kernels.FirstOrDefault(k => k.Package == package && k.Arch == arch)?.To;
 
     private static void RequireSnapshotName(string name, string parameter)
     {

@@ -40,8 +40,9 @@ internal sealed class VendorRepository(Uri baseUri, TrustedKeys vendorKeys, Upst
     public Task DownloadAsync(string arch, ApkIndexEntry entry, string target, CancellationToken cancellationToken)
     {
         var uri = PackageUri(arch, entry);
+        // No package keys here: admission checks each package's own signature against the builders' keys afterwards.
         return new FileDownloader(client, clientOptions, _counters)
-            .DownloadAsync(uri, target, entry.Size, [], () => new PackageStreamCheck(entry, uri.AbsoluteUri), cancellationToken);
+            .DownloadAsync(uri, target, entry.Size, [], () => new PackageStreamCheck(entry, uri.AbsoluteUri, packageKeys: null), cancellationToken);
     }
 
     private Uri Resolve(string relative) => new(new Uri(baseUri.AbsoluteUri.TrimEnd('/') + "/"), relative);

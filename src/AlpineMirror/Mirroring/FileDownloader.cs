@@ -58,7 +58,7 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
                     counters.Retried();
                     await BackoffAsync(failures, cancellationToken);
                 }
-                catch (Exception e) when ((e is ChecksumMismatchException or ApkFormatException) && failures < options.Retries)
+                catch (Exception e) when ((e is ChecksumMismatchException or ApkFormatException or SignatureException) && failures < options.Retries)
                 {
                     failures++;
                     counters.Retried();
@@ -261,7 +261,7 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
                 Resumed = Written > 0;
                 return false;
             }
-            catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException)
+            catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException or SignatureException)
             {
                 // The leftover holds wrong bytes: nothing of it can be kept.
                 Restart();

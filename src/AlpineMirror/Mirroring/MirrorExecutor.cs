@@ -28,10 +28,6 @@ namespace AlpineMirror.Mirroring;
 /// </param>
 public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions clientOptions)
 {
-    // A detached OpenPGP signature is under a kilobyte; the cap only stops a broken server.
-    private const long MaxSignatureBytes = 64 * 1024;
-    private const string NetbootLinkName = "netboot";
-
     // Temporaries start with a dot; the default enumeration options skip hidden entries.
     private static readonly EnumerationOptions IncludeHidden = new() { AttributesToSkip = 0 };
 
@@ -88,7 +84,8 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         RequireSafeNames(plan);
         // For .asc files only: upstream answers 404 for images it did not sign, and the shared client retries 404.
         using var notFoundIsFinal = new UpstreamClient(clientOptions with { Retries = 0 });
-        var run = new Run(plan, layout, staging, client, notFoundIsFinal, clientOptions, UnchangedFiles.Of(plan, previous, settings.Mode));
+        var run = new Run(plan, layout, staging, client, notFoundIsFinal, clientOptions, UnchangedFiles.Of(plan, previous, settings.Mode),
+            settings.ReleaseKeys, settings.PackageKeys);
         run.PrepareFolders();
 
         var timer = progress is null
@@ -197,13 +194,20 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         private readonly UpstreamClientOptions _clientOptions;
         private readonly FileDownloader _downloader;
         private readonly UnchangedFiles _unchanged;
+        private readonly ExpectedTree _tree;
+        private readonly ReleaseSigningKeys? _releaseKeys;
+        private readonly TrustedKeys? _packageKeys;
         private readonly HashSet<string> _plannedFetches = new(StringComparer.Ordinal);
         private Dictionary<string, List<string>> _leftovers = new(StringComparer.Ordinal);
 
         public Run(MirrorPlan plan, UpstreamLayout layout, string staging, UpstreamClient client, UpstreamClient notFoundIsFinal,
-            UpstreamClientOptions clientOptions, UnchangedFiles unchanged)
+            UpstreamClientOptions clientOptions, UnchangedFiles unchanged, ReleaseSigningKeys? releaseKeys,
+            TrustedKeys? packageKeys)
         {
+            _packageKeys = packageKeys;
             _unchanged = unchanged;
+            _tree = PlannedTree.Of(plan);
+            _releaseKeys = releaseKeys;
             _plan = plan;
             _layout = layout;
             _staging = staging;
@@ -315,35 +319,37 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
                 }
             }
 
-            AtomicSymlink.Replace(Path.Combine(releases, NetbootLinkName), release.NetbootDirectory);
+            AtomicSymlink.Replace(Path.Combine(releases, ReleasePlan.NetbootLinkName), release.NetbootDirectory);
         }
 
-        /// <summary>Removes from the repository and release folders every entry the new indexes and release list do not name.</summary>
+        /// <summary>
+        /// Removes from staging every entry the plan does not list, at any depth (DESIGN.md invariant 8): packages no
+        /// index lists, old release files, and whatever the previous snapshot or an interrupted run held besides.
+        /// </summary>
         public void RemoveUnlisted()
         {
-            foreach (var repository in _plan.Repositories)
+            var removed = 0;
+            var pending = new Stack<string>([""]);
+            while (pending.TryPop(out var relativeFolder))
             {
-                var keep = new HashSet<string>(repository.Packages.Select(p => p.FileName), StringComparer.Ordinal) { UpstreamLayout.IndexFileName };
-                RemoveAllBut(UpstreamLayout.RepositoryPath(repository.Repo, repository.Arch), keep);
+                var folder = Path.Combine(_staging, relativeFolder);
+                foreach (var (name, expected, _) in FolderListing.UnlistedOrFolders(folder, relativeFolder, _tree).ToList())
+                {
+                    var path = Path.Combine(folder, name);
+                    if (expected is null)
+                    {
+                        // Unlinks staging's name only: a published snapshot keeps its own hard link, a symlink's target stays.
+                        Io(path, "remove", () => RemoveEntry(path));
+                        removed++;
+                    }
+                    else if (expected == ExpectedEntry.Folder && new DirectoryInfo(path).LinkTarget is null)
+                    {
+                        pending.Push(FolderListing.Child(relativeFolder, name));
+                    }
+                }
             }
 
-            foreach (var release in _plan.Releases)
-            {
-                var keep = new HashSet<string>(StringComparer.Ordinal) { UpstreamLayout.LatestReleasesFileName };
-                foreach (var image in release.Images)
-                {
-                    keep.Add(image.File);
-                    keep.UnionWith(ReleaseImage.CompanionSuffixes.Select(suffix => image.File + suffix));
-                }
-
-                if (release.NetbootImage is not null)
-                {
-                    keep.Add(release.NetbootDirectory);
-                    keep.Add(NetbootLinkName);
-                }
-
-                RemoveAllBut(UpstreamLayout.ReleasesPath(release.Arch), keep);
-            }
+            Counters.Removed(removed);
         }
 
         private async Task MirrorPackageAsync(RepositoryPlan repository, ApkIndexEntry package, CancellationToken cancellationToken)
@@ -355,30 +361,32 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             }
 
             var uri = _layout.PackageUri(repository.Repo, repository.Arch, package.FileName);
-            await MirrorVerifiedAsync(relative, uri, package.Size, source => new PackageStreamCheck(package, source), cancellationToken);
+            await MirrorVerifiedAsync(relative, uri, package.Size, source => new PackageStreamCheck(package, source, _packageKeys), cancellationToken);
         }
 
+        // The signature first: with release keys, the image is verified against it while it streams.
         private async Task MirrorImageAsync(ReleasePlan release, ReleaseImage image, CancellationToken cancellationToken)
         {
             var relative = UpstreamLayout.ReleaseFilePath(release.Arch, image.File);
+            var signature = await MirrorSignatureAsync(release, image, cancellationToken);
+            Counters.FileSettled();
+            if (_releaseKeys is not null && signature is null)
+            {
+                throw new ReleaseSignatureException(_layout.ReleaseFileUri(release.Arch, image.File).AbsoluteUri,
+                    $"OpenPGP signature: expected {image.File}{ReleaseFile.SignatureSuffix} by a release key, upstream has none");
+            }
+
             if (!KeptUnchanged(_unchanged.Holds(image, _staging, relative)))
             {
                 var uri = _layout.ReleaseFileUri(release.Arch, image.File);
                 await MirrorVerifiedAsync(relative, uri, image.Size,
-                    source => new ReleaseImageStreamCheck(source, image.Size, image.Sha256), cancellationToken);
+                    source => new ReleaseImageStreamCheck(source, image.Size, image.Sha256,
+                        _releaseKeys is null ? null : signature!.Check(_releaseKeys, source)), cancellationToken);
             }
 
-            foreach (var suffix in ReleaseImage.CompanionSuffixes)
+            foreach (var suffix in ReleaseImage.CompanionSuffixes.Where(suffix => suffix != ReleaseFile.SignatureSuffix))
             {
-                if (suffix == ReleaseFile.SignatureSuffix)
-                {
-                    await MirrorSignatureAsync(release, image, cancellationToken);
-                }
-                else
-                {
-                    await MirrorChecksumFileAsync(release, image, suffix, cancellationToken);
-                }
-
+                await MirrorChecksumFileAsync(release, image, suffix, cancellationToken);
                 Counters.FileSettled();
             }
         }
@@ -469,16 +477,25 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             }
         }
 
-        // Upstream publishes .asc files for most images but not all: a 404 is an answer, not a failure to retry.
-        private async Task MirrorSignatureAsync(ReleasePlan release, ReleaseImage image, CancellationToken cancellationToken)
+        // Upstream publishes .asc files for most images but not all: a 404 is an answer (null), not a failure to retry.
+        // Whatever is kept or written is an OpenPGP signature; anything else (an HTML page, "<script>") never is.
+        private async Task<ReleaseSignature?> MirrorSignatureAsync(ReleasePlan release, ReleaseImage image, CancellationToken cancellationToken)
         {
             var name = image.File + ReleaseFile.SignatureSuffix;
-            var target = Path.Combine(_staging, UpstreamLayout.ReleaseFilePath(release.Arch, name));
-            if (new FileInfo(target) is { Exists: true, LinkTarget: null, Length: > 0 })
+            var relative = UpstreamLayout.ReleaseFilePath(release.Arch, name);
+            var target = Path.Combine(_staging, relative);
+            if (new FileInfo(target) is { Exists: true, LinkTarget: null, Length: > 0 and <= ReleaseSignature.MaxBytes })
             {
-                // Nothing checks an .asc yet (DESIGN.md §4.5: OpenPGP verification is planned); keep upstream's copy.
-                Counters.FileReused();
-                return;
+                try
+                {
+                    var kept = ReleaseSignature.Parse(await File.ReadAllBytesAsync(target, cancellationToken), relative);
+                    Counters.FileReused();
+                    return kept;
+                }
+                catch (ReleaseSignatureException)
+                {
+                    // Replaced by upstream's copy below.
+                }
             }
 
             var uri = _layout.ReleaseFileUri(release.Arch, name);
@@ -486,17 +503,18 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             {
                 try
                 {
-                    var bytes = await _notFoundIsFinal.GetBytesAsync(uri, MaxSignatureBytes, cancellationToken);
+                    var bytes = await _notFoundIsFinal.GetBytesAsync(uri, ReleaseSignature.MaxBytes, cancellationToken);
                     Counters.BytesReceived(bytes.Length);
+                    var signature = ReleaseSignature.Parse(bytes, uri.AbsoluteUri);
                     await WriteAtomicallyAsync(target, bytes, cancellationToken);
                     Counters.FileDownloaded();
-                    return;
+                    return signature;
                 }
                 catch (UpstreamException e) when (e.StatusCode == HttpStatusCode.NotFound)
                 {
-                    return;
+                    return null;
                 }
-                catch (UpstreamException) when (attempt <= _clientOptions.Retries)
+                catch (Exception e) when (e is UpstreamException or ReleaseSignatureException && attempt <= _clientOptions.Retries)
                 {
                     Counters.Retried();
                     await Task.Delay(_clientOptions.BaseDelay * attempt, cancellationToken);
@@ -517,7 +535,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
                     Counters.BytesChecked(StagedFile.Check(path, check, cancellationToken));
                     return true;
                 }
-                catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException)
+                catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException or SignatureException)
                 {
                     return false;
                 }
@@ -526,21 +544,6 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
                     throw new MirrorException(path, $"read: {e.Message}", e);
                 }
             }
-        }
-
-        private void RemoveAllBut(string relativeFolder, HashSet<string> keep)
-        {
-            var folder = Path.Combine(_staging, relativeFolder);
-            var removed = 0;
-            foreach (var (name, _) in FolderListing.Unlisted(folder, keep).ToList())
-            {
-                // Unlinks staging's name only: the published snapshot keeps its own hard link.
-                var path = Path.Combine(folder, name);
-                Io(path, "remove", () => RemoveEntry(path));
-                removed++;
-            }
-
-            Counters.Removed(removed);
         }
 
         // Creates the folder inside staging, refusing a symlink on the way that could lead writes out of staging.

@@ -2,10 +2,10 @@ using AlpineMirror.Apk;
 
 namespace AlpineMirror.Mirroring;
 
-/// <summary>A package checked against its signed index entry: S:, C:, datahash, P: and V:.</summary>
-internal sealed class PackageStreamCheck(ApkIndexEntry entry, string source) : IStreamCheck
+/// <summary>A package checked against its signed index entry (S:, C:, datahash, P: and V:) and, given keys, its own signature.</summary>
+internal sealed class PackageStreamCheck(ApkIndexEntry entry, string source, TrustedKeys? packageKeys) : IStreamCheck
 {
-    private readonly PackageVerifier _verifier = new(entry, source);
+    private readonly PackageVerifier _verifier = new(entry, source, packageKeys);
 
     public void Append(ReadOnlySpan<byte> chunk) => _verifier.Append(chunk);
 

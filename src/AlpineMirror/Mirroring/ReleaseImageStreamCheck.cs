@@ -1,11 +1,15 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using AlpineMirror.Apk;
+using AlpineMirror.Upstream;
 
 namespace AlpineMirror.Mirroring;
 
-/// <summary>A release image checked against its <c>size</c> and <c>sha256</c> in latest-releases.yaml.</summary>
-internal sealed class ReleaseImageStreamCheck(string source, long size, string sha256) : IStreamCheck
+/// <summary>
+/// A release image checked against its <c>size</c> and <c>sha256</c> in latest-releases.yaml and, when release keys are
+/// configured, its detached OpenPGP signature: the bytes pass once through both.
+/// </summary>
+internal sealed class ReleaseImageStreamCheck(string source, long size, string sha256, ReleaseSignatureCheck? signature = null) : IStreamCheck
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private long _received;
@@ -19,6 +23,7 @@ internal sealed class ReleaseImageStreamCheck(string source, long size, string s
         }
 
         _hash.AppendData(chunk);
+        signature?.Append(chunk);
     }
 
     public void Complete()
@@ -33,6 +38,9 @@ internal sealed class ReleaseImageStreamCheck(string source, long size, string s
         {
             throw new ChecksumMismatchException(source, "sha256", sha256, actual);
         }
+
+        // After the sha256: a signature is only worth checking over the bytes latest-releases.yaml announced.
+        signature?.Complete();
     }
 
     public void Dispose() => _hash.Dispose();

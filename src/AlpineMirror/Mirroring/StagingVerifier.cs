@@ -18,8 +18,6 @@ namespace AlpineMirror.Mirroring;
 /// </summary>
 public static class StagingVerifier
 {
-    private const string NetbootLinkName = "netboot";
-
     /// <summary>Checks <paramref name="stagingPath"/> against <paramref name="plan"/>, hashing every package and image.</summary>
     /// <inheritdoc cref="Verify(MirrorPlan, string, VerifiedSnapshot?, VerifySettings, CancellationToken)"/>
     public static VerificationReport Verify(MirrorPlan plan, string stagingPath, VerifySettings settings, CancellationToken cancellationToken = default) =>
@@ -63,12 +61,12 @@ public static class StagingVerifier
         }
 
         var unchanged = UnchangedFiles.Of(plan, previous, settings.Mode);
-        var run = new Check(staging, unchanged, cancellationToken);
+        var run = new Check(staging, unchanged, settings.ReleaseKeys, settings.PackageKeys, cancellationToken);
         run.Repositories(plan.Repositories);
         run.Releases(plan.Releases);
         run.HashAll();
         run.Netboot(plan.Releases);
-        run.Temporaries();
+        run.Unlisted(PlannedTree.Of(plan));
 
         var problems = run.Problems.Order(StringComparer.Ordinal).ToList();
         if (problems.Count > 0)
@@ -81,7 +79,8 @@ public static class StagingVerifier
     }
 
     /// <summary>One verification: the files to hash, the problems found.</summary>
-    private sealed class Check(string staging, UnchangedFiles unchanged, CancellationToken cancellationToken)
+    private sealed class Check(
+        string staging, UnchangedFiles unchanged, ReleaseSigningKeys? releaseKeys, TrustedKeys? packageKeys, CancellationToken cancellationToken)
     {
         private readonly List<(string Relative, long Size, Func<IStreamCheck> NewCheck, Func<bool> Unchanged)> _hashJobs = [];
         private readonly ConcurrentBag<string> _problems = [];
@@ -102,18 +101,15 @@ public static class StagingVerifier
         {
             foreach (var repository in repositories)
             {
-                var folder = UpstreamLayout.RepositoryPath(repository.Repo, repository.Arch);
                 RequireBytes(UpstreamLayout.IndexPath(repository.Repo, repository.Arch), repository.Index, "the plan's verified upstream index");
                 foreach (var package in repository.Packages)
                 {
                     var relative = UpstreamLayout.PackagePath(repository.Repo, repository.Arch, package.FileName);
-                    _hashJobs.Add((relative, package.Size, () => new PackageStreamCheck(package, relative),
+                    _hashJobs.Add((relative, package.Size, () => new PackageStreamCheck(package, relative, packageKeys),
                         () => unchanged.Holds(package, staging, relative)));
                 }
 
                 PackageCount += repository.Packages.Count;
-                var listed = new HashSet<string>(repository.Packages.Select(p => p.FileName), StringComparer.Ordinal) { UpstreamLayout.IndexFileName };
-                RequireOnly(folder, listed, UpstreamLayout.IndexFileName);
             }
         }
 
@@ -121,26 +117,16 @@ public static class StagingVerifier
         {
             foreach (var release in releases)
             {
-                var folder = UpstreamLayout.ReleasesPath(release.Arch);
                 RequireBytes(UpstreamLayout.LatestReleasesPath(release.Arch), release.LatestReleases, "the plan's latest-releases.yaml");
                 Interlocked.Increment(ref _releaseFiles);
-                var listed = new HashSet<string>(StringComparer.Ordinal) { UpstreamLayout.LatestReleasesFileName };
                 foreach (var image in release.Images)
                 {
                     var relative = UpstreamLayout.ReleaseFilePath(release.Arch, image.File);
-                    _hashJobs.Add((relative, image.Size, () => new ReleaseImageStreamCheck(relative, image.Size, image.Sha256),
+                    var signature = Signature(relative);
+                    _hashJobs.Add((relative, image.Size,
+                        () => new ReleaseImageStreamCheck(relative, image.Size, image.Sha256, signature?.Check(releaseKeys!, relative)),
                         () => unchanged.Holds(image, staging, relative)));
-                    listed.Add(image.File);
-                    listed.UnionWith(ReleaseImage.CompanionSuffixes.Select(suffix => image.File + suffix));
                 }
-
-                if (release.NetbootImage is not null)
-                {
-                    listed.Add(release.NetbootDirectory);
-                    listed.Add(NetbootLinkName);
-                }
-
-                RequireOnly(folder, listed, UpstreamLayout.LatestReleasesFileName);
             }
         }
 
@@ -171,13 +157,14 @@ public static class StagingVerifier
                     return;
                 }
 
-                using var check = job.NewCheck();
                 try
                 {
+                    // Inside the try: a signature by a key that is not a release key fails when the check starts.
+                    using var check = job.NewCheck();
                     Interlocked.Add(ref _bytesHashed, StagedFile.Check(path, check, cancellationToken));
                     _verified[job.Relative] = true;
                 }
-                catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException)
+                catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException or SignatureException or ReleaseSignatureException)
                 {
                     _problems.Add(e.Message);
                 }
@@ -203,7 +190,7 @@ public static class StagingVerifier
                     continue;
                 }
 
-                var link = UpstreamLayout.ReleaseFilePath(release.Arch, NetbootLinkName);
+                var link = UpstreamLayout.ReleaseFilePath(release.Arch, ReleasePlan.NetbootLinkName);
                 var target = new FileInfo(Path.Combine(staging, link)).LinkTarget;
                 if (target != release.NetbootDirectory)
                 {
@@ -242,13 +229,44 @@ public static class StagingVerifier
             }
         }
 
-        /// <summary>No temporary anywhere in staging: each is an unfinished write.</summary>
-        public void Temporaries()
+        /// <summary>
+        /// Nothing in staging the plan does not list, at any depth (DESIGN.md invariant 8); every listed folder a real
+        /// folder; no temporary anywhere, each is an unfinished write. Listed files are checked by content elsewhere.
+        /// </summary>
+        public void Unlisted(ExpectedTree tree)
         {
-            foreach (var temporary in FolderListing.TemporariesBelow(staging))
+            // Inside an unlisted folder only temporaries are named: the folder itself already is.
+            var pending = new Stack<(string Relative, bool Listed)>([("", true)]);
+            while (pending.TryPop(out var current))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                _problems.Add($"{Path.GetRelativePath(staging, temporary)}: temporary left by an unfinished write, expected none");
+                var folder = Path.Combine(staging, current.Relative);
+                foreach (var (name, expected, isFolder) in FolderListing.UnlistedOrFolders(folder, current.Relative, tree))
+                {
+                    var relative = FolderListing.Child(current.Relative, name);
+                    var link = new FileInfo(Path.Combine(staging, relative)).LinkTarget;
+                    var realFolder = isFolder && link is null;
+                    if (AtomicFile.IsTemporary(name))
+                    {
+                        _problems.Add($"{relative}: temporary left by an unfinished write, expected none");
+                    }
+                    else if (expected is null && current.Listed)
+                    {
+                        var kind = link is not null ? "symlink" : isFolder ? "folder" : "file";
+                        _problems.Add($"{relative}: not listed in {tree.ListerOf(current.Relative)}, expected no such {kind}");
+                    }
+                    else if (expected is not null && !realFolder)
+                    {
+                        _problems.Add($"{relative}: expected a folder, found {(link is null ? "a file" : $"a symlink to '{link}'")}");
+                        continue;
+                    }
+
+                    // A subtree's content is its own check's (the netboot folder against its tarball).
+                    if (realFolder && expected is not ExpectedEntry.Subtree)
+                    {
+                        pending.Push((relative, current.Listed && expected is not null));
+                    }
+                }
             }
         }
 
@@ -261,7 +279,17 @@ public static class StagingVerifier
                 var file = new FileInfo(Path.Combine(staging, relative));
                 if (suffix == ReleaseFile.SignatureSuffix)
                 {
-                    // Optional: upstream does not sign every image, and nothing verifies the signature yet (DESIGN.md §4.5).
+                    // Read with the image's hash job (see Signature). Never a symlink or a folder, though: it would
+                    // publish whatever it points to.
+                    if (file.LinkTarget is { } target)
+                    {
+                        _problems.Add($"{relative}: expected a file or nothing, found a symlink to '{target}'");
+                    }
+                    else if (Directory.Exists(file.FullName))
+                    {
+                        _problems.Add($"{relative}: expected a file or nothing, found a folder");
+                    }
+
                     continue;
                 }
 
@@ -302,6 +330,43 @@ public static class StagingVerifier
             }
         }
 
+        /// <summary>
+        /// The image's staged <c>.asc</c> when release keys are configured (then required), null otherwise; an
+        /// <c>.asc</c> that is not an OpenPGP signature is a problem either way.
+        /// </summary>
+        private ReleaseSignature? Signature(string imageRelative)
+        {
+            var relative = imageRelative + ReleaseFile.SignatureSuffix;
+            var file = new FileInfo(Path.Combine(staging, relative));
+            if (file is not { Exists: true, LinkTarget: null })
+            {
+                if (releaseKeys is not null)
+                {
+                    _problems.Add($"{relative}: missing, expected a detached OpenPGP signature by a release key");
+                }
+
+                return null;
+            }
+
+            if (file.Length > ReleaseSignature.MaxBytes)
+            {
+                _problems.Add($"{relative}: size: expected a detached OpenPGP signature of at most {ReleaseSignature.MaxBytes} bytes, got {file.Length}");
+                return null;
+            }
+
+            try
+            {
+                var signature = ReleaseSignature.Parse(File.ReadAllBytes(file.FullName), relative);
+                Interlocked.Increment(ref _releaseFiles);
+                return releaseKeys is null ? null : signature;
+            }
+            catch (ReleaseSignatureException e)
+            {
+                _problems.Add(e.Message);
+                return null;
+            }
+        }
+
         private void RequireBytes(string relative, ReadOnlyMemory<byte> expected, string what)
         {
             var path = Path.Combine(staging, relative);
@@ -322,24 +387,6 @@ public static class StagingVerifier
             if (!actual.AsSpan().SequenceEqual(expected.Span))
             {
                 _problems.Add($"{relative}: content: expected {what} byte for byte, got sha256 {Convert.ToHexStringLower(SHA256.HashData(actual))}");
-            }
-        }
-
-        // Temporaries are reported by Temporaries(), once.
-        private void RequireOnly(string relativeFolder, HashSet<string> listed, string listedBy)
-        {
-            var folder = Path.Combine(staging, relativeFolder);
-            if (!Directory.Exists(folder))
-            {
-                return;
-            }
-
-            foreach (var (name, isFolder) in FolderListing.Unlisted(folder, listed))
-            {
-                if (!AtomicFile.IsTemporary(name))
-                {
-                    _problems.Add($"{relativeFolder}/{name}: not listed in {listedBy}, expected no such {(isFolder ? "folder" : "file")}");
-                }
             }
         }
     }

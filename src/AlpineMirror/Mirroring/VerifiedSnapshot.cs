@@ -2,10 +2,14 @@ using AlpineMirror.Storage;
 
 namespace AlpineMirror.Mirroring;
 
-/// <summary>A published snapshot that AlpineMirror verified before it published it: an Update in the run history names it.</summary>
+/// <summary>
+/// A published snapshot that AlpineMirror verified before it published it: its <see cref="SnapshotPublication"/> record
+/// vouches for the very folder.
+/// </summary>
 /// <remarks>
-/// A snapshot made by hand (the old <c>cp -r</c> + <c>wget --mirror</c> procedure) or only rolled back to was never
-/// verified by us, so nothing staged from it is taken on trust.
+/// A snapshot made by hand (the old <c>cp -r</c> + <c>wget --mirror</c> procedure), or replaced by hand since it was
+/// published, was never verified by us, so nothing staged from it is taken on trust. The run history is no proof: it
+/// names a snapshot, not the folder that now bears the name.
 /// </remarks>
 public sealed class VerifiedSnapshot
 {
@@ -21,35 +25,15 @@ public sealed class VerifiedSnapshot
     public string Path { get; }
 
     /// <summary>
-    /// The snapshot <paramref name="name"/> of <paramref name="root"/> (usually the plan's previous snapshot) when an
-    /// Update published it; null when the name is null, the folder is gone or not a real folder, the history does not
-    /// record its publication, or the history cannot be read.
+    /// The snapshot <paramref name="name"/> of <paramref name="root"/> (usually the plan's previous snapshot) when this
+    /// tool published that very folder; null when the name is null, the folder is gone or not a real folder, or no
+    /// publication record matches it.
     /// </summary>
     public static VerifiedSnapshot? Find(MirrorRoot root, string? name)
     {
         ArgumentNullException.ThrowIfNull(root);
-        if (name is null || !SnapshotName.IsValid(name))
-        {
-            return null;
-        }
-
-        var path = root.SnapshotPath(name);
-        if (new DirectoryInfo(path) is not { Exists: true, LinkTarget: null })
-        {
-            return null;
-        }
-
-        IReadOnlyList<RunRecord> history;
-        try
-        {
-            history = new RunHistory(root).ReadAll();
-        }
-        catch (StorageException)
-        {
-            // A history that cannot be read proves nothing: everything is hashed.
-            return null;
-        }
-
-        return history.Any(run => run.Action == RunAction.Update && run.Snapshot == name) ? new VerifiedSnapshot(name, path) : null;
+        return name is not null && SnapshotPublication.Find(root, name) is not null
+            ? new VerifiedSnapshot(name, root.SnapshotPath(name))
+            : null;
     }
 }

@@ -1,3 +1,6 @@
+using AlpineMirror.Apk;
+using AlpineMirror.Upstream;
+
 namespace AlpineMirror.Mirroring;
 
 /// <summary>How strict <see cref="StagingVerifier"/> is about what an update may drop, and which files it hashes.</summary>
@@ -11,4 +14,10 @@ public sealed record VerifySettings
 
     /// <summary>Hash only what changed since a verified previous snapshot (the default), or every file.</summary>
     public VerifyMode Mode { get; init; } = VerifyMode.Changed;
+
+    /// <summary>The OpenPGP keys that sign release files; see <see cref="MirrorSettings.ReleaseKeys"/>.</summary>
+    public ReleaseSigningKeys? ReleaseKeys { get; init; }
+
+    /// <summary>The apk keys every hashed package must be signed with; see <see cref="MirrorSettings.PackageKeys"/>.</summary>
+    public TrustedKeys? PackageKeys { get; init; }
 }

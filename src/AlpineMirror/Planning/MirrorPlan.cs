@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using AlpineMirror.Upstream;
+
 namespace AlpineMirror.Planning;
 
 /// <summary>The whole answer of a dry run, and exactly what an update then executes.</summary>
@@ -25,6 +28,15 @@ public sealed record MirrorPlan
     /// </summary>
     public string? RolledBackFrom { get; init; }
 
+    /// <summary>
+    /// Links of the root that should point to the current snapshot and do not (a branch alias a stopped run left behind):
+    /// Relink brings them to it even when nothing new is published.
+    /// </summary>
+    public IReadOnlyList<string> StaleLinks { get; init; } = [];
+
+    /// <summary>What the planner noticed but could work around, e.g. an unreadable line of the run history.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public int PackagesToFetch => Repositories.Sum(r => r.ToFetch.Count);
     public int ReleaseFilesToFetch => Releases.Sum(r => r.ToFetch.Count());
     public long DownloadBytes => Repositories.Sum(r => r.DownloadBytes) + Releases.Sum(r => r.DownloadBytes);
@@ -34,6 +46,18 @@ public sealed record MirrorPlan
 
     /// <summary>Whether a new snapshot must be staged, mirrored and verified (rather than only linked, or nothing).</summary>
     public bool NeedsMirror => HasChanges && PublishedButNotLinked is null;
+
+    /// <summary>Whether Relink has work: a snapshot to publish or link, or links to bring back to the current one.</summary>
+    public bool NeedsRelink => HasChanges || StaleLinks.Count > 0;
+
+    /// <summary>
+    /// SHA-256 (lower-case hex) of every signed index and latest-releases.yaml the snapshot holds, by its path in the
+    /// snapshot: what its publication record names it by.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> IndexDigests() =>
+        Repositories.Select(r => (Path: UpstreamLayout.IndexPath(r.Repo, r.Arch), Bytes: r.Index))
+            .Concat(Releases.Select(r => (Path: UpstreamLayout.LatestReleasesPath(r.Arch), Bytes: r.LatestReleases)))
+            .ToDictionary(f => f.Path, f => Convert.ToHexStringLower(SHA256.HashData(f.Bytes.Span)), StringComparer.Ordinal);
 
     private bool DiffersFromPrevious =>
         PreviousSnapshot is null

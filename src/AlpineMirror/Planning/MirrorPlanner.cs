@@ -49,29 +49,55 @@ public sealed class MirrorPlanner(UpstreamClient client, TrustedKeys keys)
             Kernels = KernelChanges(repositories),
         };
 
-        if (draft.HasChanges && NewestUnlinked(root, previous) is { } newest && Holds(root.SnapshotPath(newest), draft))
+        var warnings = new List<string>();
+        MirrorPlan plan;
+        if (NewestUnlinked(root, previous) is { } newest && draft.HasChanges && Holds(root.SnapshotPath(newest.Name), newest.Publication, draft))
         {
-            var rolledBackFrom = new RunHistory(root).ReadAll().Any(r => r.Action == RunAction.Rollback && r.Previous == newest);
-            return rolledBackFrom
-                ? draft with { Snapshot = previous!, RolledBackFrom = newest }
-                : draft with { Snapshot = newest, PublishedButNotLinked = newest };
+            var rolledBackFrom = new RunHistory(root).ReadAll(warnings.Add)
+                .Any(r => r.Action == RunAction.Rollback && r.Previous == newest.Name);
+            plan = rolledBackFrom
+                ? draft with { Snapshot = previous!, RolledBackFrom = newest.Name }
+                : draft with { Snapshot = newest.Name, PublishedButNotLinked = newest.Name };
+        }
+        else
+        {
+            var release = options.Version ?? latestReleases.Select(r => r.Parsed.Version).Max(SnapshotName.Comparer)!;
+            plan = draft with { Snapshot = NameSnapshot(draft, release, options.Version is not null, root) };
         }
 
-        var release = options.Version ?? latestReleases.Select(r => r.Parsed.Version).Max(SnapshotName.Comparer)!;
-        return draft with { Snapshot = NameSnapshot(draft, release, options.Version is not null, root) };
+        // A publication switches every link anyway; with nothing to publish, links a stopped run left behind are repaired.
+        return plan with { Warnings = warnings, StaleLinks = plan.HasChanges ? [] : SnapshotPublisher.StaleLinks(root, layout.Branch) };
     }
 
-    /// <summary>The newest published snapshot when it is newer than the one latest-stable points to.</summary>
-    private static string? NewestUnlinked(MirrorRoot root, string? current) =>
-        root.PublishedSnapshots().LastOrDefault() is { } newest
-        && (current is null || SnapshotName.Comparer.Compare(newest, current) > 0)
-            ? newest
-            : null;
+    /// <summary>
+    /// The newest published snapshot when it is newer than the one latest-stable points to, with the record that
+    /// this tool published it (a run stopped inside Relink, or a snapshot rolled back from).
+    /// </summary>
+    /// <exception cref="UnpublishedSnapshotException">A folder newer than latest-stable that this tool did not publish.</exception>
+    private static (string Name, SnapshotPublication Publication)? NewestUnlinked(MirrorRoot root, string? current)
+    {
+        (string, SnapshotPublication)? newest = null;
+        foreach (var name in root.PublishedSnapshots().Where(name => current is null || SnapshotName.Comparer.Compare(name, current) > 0))
+        {
+            newest = (name, SnapshotPublication.Find(root, name)
+                ?? throw new UnpublishedSnapshotException(root.SnapshotPath(name), current ?? "none"));
+        }
 
-    /// <summary>Whether a published snapshot holds upstream's exact signed indexes and release lists.</summary>
-    private static bool Holds(string snapshot, MirrorPlan plan) =>
-        plan.Repositories.All(r => SameBytes(Path.Combine(snapshot, UpstreamLayout.IndexPath(r.Repo, r.Arch)), r.Index.Span))
-        && plan.Releases.All(r => SameBytes(Path.Combine(snapshot, UpstreamLayout.LatestReleasesPath(r.Arch)), r.LatestReleases.Span));
+        return newest;
+    }
+
+    /// <summary>
+    /// Whether a snapshot this tool published holds upstream's exact signed indexes and release lists: its record names
+    /// the same digests, and its files still hold those bytes.
+    /// </summary>
+    private static bool Holds(string snapshot, SnapshotPublication publication, MirrorPlan plan)
+    {
+        var digests = plan.IndexDigests();
+        return publication.Indexes.Count == digests.Count
+            && digests.All(d => publication.Indexes.TryGetValue(d.Key, out var recorded) && recorded == d.Value)
+            && plan.Repositories.All(r => SameBytes(Path.Combine(snapshot, UpstreamLayout.IndexPath(r.Repo, r.Arch)), r.Index.Span))
+            && plan.Releases.All(r => SameBytes(Path.Combine(snapshot, UpstreamLayout.LatestReleasesPath(r.Arch)), r.LatestReleases.Span));
+    }
 
     private static bool SameBytes(string path, ReadOnlySpan<byte> expected) =>
         File.Exists(path) && new FileInfo(path).Length == expected.Length && expected.SequenceEqual(File.ReadAllBytes(path));

@@ -5,6 +5,8 @@ namespace AlpineMirror.Planning;
 /// <summary>The release tree of one architecture: latest-releases.yaml, its images and checksum files, netboot.</summary>
 public sealed record ReleasePlan
 {
+    /// <summary>The symlink to the netboot folder of the release, as upstream names it.</summary>
+    public const string NetbootLinkName = "netboot";
 
     public required string Arch { get; init; }
     public required string Version { get; init; }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AlpineMirror.ClamAv;
 using AlpineMirror.InHouse;
 using AlpineMirror.Mirroring;
 using AlpineMirror.Planning;
@@ -28,6 +29,9 @@ public sealed record RunReport
     public SnapshotSwitch? Published { get; init; }
     public DeployOutcome? Deploy { get; init; }
     public InHouseResult? InHouse { get; init; }
+    /// <summary>The antivirus feed's outcome; in a dry run, only its plan.</summary>
+    public ClamAvResult? Antivirus { get; init; }
+    public ClamAvPlan? AntivirusPlan { get; init; }
 
     public string ToJson()
     {
@@ -53,6 +57,10 @@ public sealed record RunReport
         json["published"] = Node(Published);
         json["deploy"] = Node(Deploy);
         json["inhouse"] = Node(InHouse);
+        if (Antivirus is not null || AntivirusPlan is not null)
+        {
+            json["antivirus"] = Node(Antivirus ?? (object?)new { Plan = AntivirusPlan });
+        }
         return json.ToJsonString(PlanReport.JsonOptions);
     }
 
@@ -103,8 +111,28 @@ public sealed record RunReport
             summary.AppendLine($"| in-house {InHouse.Action} | {InHouse.Summary()} |");
         }
 
+        if ((Antivirus?.Plan ?? AntivirusPlan) is { } antivirus)
+        {
+            summary.AppendLine($"| antivirus | {AntivirusSummary(antivirus)} |");
+        }
+
         summary.AppendLine($"| duration | {Duration.TotalSeconds:0.0} s |");
         return summary.ToString();
+    }
+
+    private string AntivirusSummary(ClamAvPlan plan)
+    {
+        if (plan.WaitReason is { } reason && Antivirus?.Databases is not { Count: > 0 })
+        {
+            return $"not checked: {reason}; next check at {plan.NextCheck:u}";
+        }
+
+        var databases = Antivirus?.Databases.Select(d => d.Error is { } error
+                ? $"{d.Database} failed ({error})"
+                : d.From == d.To ? $"{d.Database} {d.To?.ToString() ?? "none"}" : $"{d.Database} {d.From?.ToString() ?? "none"} → {d.To}")
+            ?? plan.Databases.Select(d => d.HasChanges ? $"{d.Database} {d.MirrorVersion?.ToString() ?? "none"} → {d.UpstreamVersion}" : $"{d.Database} {d.MirrorVersion}");
+        var cost = Antivirus is { } result ? $"; {result.Requests} requests, {ByteSize.Format(result.BytesDownloaded)}" : "";
+        return string.Join(", ", databases) + cost;
     }
 
     private static JsonNode? Node(object? value) =>

@@ -35,20 +35,44 @@ internal sealed class CloneEnumerator : FileSystemEnumerator<CloneOutcome>
     };
 
     private readonly string _staging;
+    private readonly ExpectedTree? _only;
     private byte[] _sourceBuffer = new byte[4096];
     private byte[] _targetBuffer = new byte[4096];
 
-    public CloneEnumerator(string source, string staging)
+    /// <param name="only">What to clone; null clones everything.</param>
+    public CloneEnumerator(string source, string staging, ExpectedTree? only)
         : base(source, WalkEverything)
     {
         _staging = staging;
+        _only = only;
     }
 
     /// <summary>The first reason a file was copied rather than linked, or null.</summary>
     public string? CopyFallbackReason { get; private set; }
 
     // Symlinks to directories report IsDirectory; following them would clone their target's contents twice.
-    protected override bool ShouldRecurseIntoEntry(ref FileSystemEntry entry) => !IsSymlink(ref entry);
+    protected override bool ShouldRecurseIntoEntry(ref FileSystemEntry entry) => !IsSymlink(ref entry) && Selected(ref entry);
+
+    protected override bool ShouldIncludeEntry(ref FileSystemEntry entry) => Selected(ref entry);
+
+    // Only what the tree lists, and only as what it lists: a symlink standing where a file or folder is listed stays
+    // behind, and so does a listed symlink (Mirror makes those).
+    private bool Selected(ref FileSystemEntry entry)
+    {
+        if (_only is null)
+        {
+            return true;
+        }
+
+        var folder = entry.Directory[entry.RootDirectory.Length..].TrimStart('/');
+        return _only.Find(folder, entry.FileName) switch
+        {
+            ExpectedEntry.File => !entry.IsDirectory && !IsSymlink(ref entry),
+            ExpectedEntry.Folder or ExpectedEntry.Subtree => entry.IsDirectory && !IsSymlink(ref entry),
+            ExpectedEntry.InsideSubtree => !IsSymlink(ref entry),
+            _ => false,
+        };
+    }
 
     protected override CloneOutcome TransformEntry(ref FileSystemEntry entry)
     {

@@ -5,7 +5,8 @@ namespace AlpineMirror.Storage;
 
 /// <summary>
 /// The few libc calls .NET has no API for: rename(2) over a symlink to a directory, link(2), mkdir(2) without
-/// a stat first, open(2) without an advisory lock, and statx(2) for the device and inode numbers.
+/// a stat first, open(2) without an advisory lock, flock(2) on a descriptor, statx(2) for the device and inode numbers,
+/// and realpath(3).
 /// </summary>
 /// <remarks>
 /// Paths travel as NUL-terminated UTF-8 in caller-owned buffers passed by <c>ref byte</c>: blittable, so no
@@ -27,11 +28,20 @@ internal static class LibC
     [DllImport("libc", EntryPoint = "link", SetLastError = true)]
     private static extern int LinkNative(ref byte oldPath, ref byte newPath);
 
+    public const int EWOULDBLOCK = 11;
+
     private const int O_RDONLY = 0;
+    private const int O_RDWR = 2;
+    private const int O_CREAT = 0x40;
     private const int O_CLOEXEC = 0x80000;
+    private const int LOCK_EX = 2;
+    private const int LOCK_NB = 4;
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static extern int OpenNative(ref byte path, int flags);
+    private static extern int OpenNative(ref byte path, int flags, uint mode);
+
+    [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static extern int FlockNative(int descriptor, int operation);
 
     [DllImport("libc", EntryPoint = "mkdir", SetLastError = true)]
     private static extern int MkdirNative(ref byte path, uint mode);
@@ -51,26 +61,61 @@ internal static class LibC
         MkdirNative(ref MemoryMarshal.GetReference(path), (uint)mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
     /// <summary>open(2) for reading, without the flock .NET takes on every file it opens; a descriptor or -1.</summary>
-    public static nint OpenForReading(string path) => OpenNative(ref NulTerminated(path)[0], O_RDONLY | O_CLOEXEC);
+    public static nint OpenForReading(string path) => OpenNative(ref NulTerminated(path)[0], O_RDONLY | O_CLOEXEC, 0);
+
+    /// <summary>
+    /// open(2) for reading and writing, creating the file with <paramref name="mode"/> (the umask applies) and taking
+    /// no lock; returns a descriptor, or -1 with the errno in <paramref name="errno"/>.
+    /// </summary>
+    public static nint OpenOrCreate(string path, UnixFileMode mode, out int errno)
+    {
+        var descriptor = OpenNative(ref NulTerminated(path)[0], O_RDWR | O_CREAT | O_CLOEXEC, (uint)mode);
+        errno = descriptor < 0 ? Marshal.GetLastPInvokeError() : 0;
+        return descriptor;
+    }
+
+    /// <summary>flock(2) LOCK_EX|LOCK_NB: an exclusive lock without waiting; returns 0 or the errno (EWOULDBLOCK when held).</summary>
+    public static int LockExclusive(SafeHandle descriptor)
+    {
+        var added = false;
+        try
+        {
+            descriptor.DangerousAddRef(ref added);
+            return FlockNative((int)descriptor.DangerousGetHandle(), LOCK_EX | LOCK_NB) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
+        finally
+        {
+            if (added)
+            {
+                descriptor.DangerousRelease();
+            }
+        }
+    }
 
     private const int AT_FDCWD = -100;
     private const int AT_SYMLINK_NOFOLLOW = 0x100;
     private const uint STATX_TYPE = 0x1;
     private const uint STATX_INO = 0x100;
     private const uint STATX_SIZE = 0x200;
+    private const uint STATX_BTIME = 0x800;
     private const int EINVAL = 22;
     private const int ENOSYS = 38;
 
     // struct statx is the same on every architecture (linux/stat.h): 256 bytes, these offsets.
     private const int StatxLength = 256;
-    private const int StatxMaskOffset = 0, StatxModeOffset = 28, StatxInodeOffset = 32, StatxSizeOffset = 40;
+    private const int StatxMaskOffset = 0, StatxModeOffset = 28, StatxInodeOffset = 32, StatxSizeOffset = 40, StatxBirthTimeOffset = 80;
     private const int StatxDeviceMajorOffset = 136, StatxDeviceMinorOffset = 140;
 
     [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
     private static extern int StatxNative(int directory, ref byte path, int flags, uint mask, ref byte buffer);
 
     /// <summary>statx(2) of <paramref name="path"/> itself (a final symlink is not followed); returns 0 or the errno.</summary>
-    public static int StatNoFollow(string path, out FileStatus status)
+    public static int StatNoFollow(string path, out FileStatus status) => Stat(path, AT_SYMLINK_NOFOLLOW, out status);
+
+    /// <summary>statx(2) of what <paramref name="path"/> resolves to, every symlink followed; returns 0 or the errno.</summary>
+    public static int StatFollow(string path, out FileStatus status) => Stat(path, 0, out status);
+
+    private static int Stat(string path, int flags, out FileStatus status)
     {
         status = default;
         if (path.Contains('\0'))
@@ -83,10 +128,10 @@ internal static class LibC
         Span<byte> utf8 = length <= 1024 ? stackalloc byte[length] : new byte[length];
         utf8[Encoding.UTF8.GetBytes(path, utf8)] = 0;
         Span<byte> buffer = stackalloc byte[StatxLength];
+        const uint wanted = STATX_TYPE | STATX_INO | STATX_SIZE;
         try
         {
-            const uint wanted = STATX_TYPE | STATX_INO | STATX_SIZE;
-            if (StatxNative(AT_FDCWD, ref utf8[0], AT_SYMLINK_NOFOLLOW, wanted, ref buffer[0]) != 0)
+            if (StatxNative(AT_FDCWD, ref utf8[0], flags, wanted | STATX_BTIME, ref buffer[0]) != 0)
             {
                 return Marshal.GetLastPInvokeError();
             }
@@ -103,9 +148,43 @@ internal static class LibC
         }
 
         var device = ((ulong)Field<uint>(buffer, StatxDeviceMajorOffset) << 32) | Field<uint>(buffer, StatxDeviceMinorOffset);
+        // Not every file system records a birth time; 0 then stands for "unknown".
+        var birth = (Field<uint>(buffer, StatxMaskOffset) & STATX_BTIME) == 0
+            ? 0
+            : Field<long>(buffer, StatxBirthTimeOffset) * 1_000_000_000 + Field<uint>(buffer, StatxBirthTimeOffset + 8);
         status = new FileStatus(device, Field<ulong>(buffer, StatxInodeOffset), (long)Field<ulong>(buffer, StatxSizeOffset),
-            Field<ushort>(buffer, StatxModeOffset) & FileStatus.TypeMask);
+            Field<ushort>(buffer, StatxModeOffset) & FileStatus.TypeMask) { BirthTime = birth };
         return 0;
+    }
+
+    [DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
+    private static extern nint RealPathNative(ref byte path, nint resolved);
+
+    [DllImport("libc", EntryPoint = "free")]
+    private static extern void Free(nint pointer);
+
+    /// <summary>realpath(3): the absolute path with every symlink, <c>.</c> and <c>..</c> resolved; null when it does not resolve.</summary>
+    public static string? RealPath(string path)
+    {
+        if (path.Contains('\0'))
+        {
+            return null;
+        }
+
+        var resolved = RealPathNative(ref NulTerminated(path)[0], 0);
+        if (resolved == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved);
+        }
+        finally
+        {
+            Free(resolved);
+        }
     }
 
     /// <summary>The errno as text with its number, e.g. "Invalid cross-device link (errno 18)".</summary>

@@ -31,6 +31,19 @@ public sealed class MirrorRoot(string path)
     /// <summary>One JSON line per published or rolled back snapshot, see <see cref="RunHistory"/>.</summary>
     public string HistoryFile => System.IO.Path.Combine(StateDirectory, "history.jsonl");
 
+    /// <summary>Where each snapshot's <see cref="SnapshotPublication"/> record is kept.</summary>
+    public string PublicationsDirectory => System.IO.Path.Combine(StateDirectory, "published");
+
+    /// <summary>The <see cref="SnapshotPublication"/> record of the snapshot <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">The name is not a snapshot name, so it could point anywhere.</exception>
+    public string PublicationFile(string name) =>
+        SnapshotName.IsValid(name)
+            ? System.IO.Path.Combine(PublicationsDirectory, name + ".json")
+            : throw new ArgumentException($"expected a snapshot name like 3.15.5, got '{name}'", nameof(name));
+
+    /// <summary>Which snapshot the boot infrastructure was last brought to, see <see cref="DeployState"/>.</summary>
+    public string DeployStateFile => System.IO.Path.Combine(StateDirectory, "deployed.json");
+
     /// <summary>Where every run leaves its JSON report and Markdown summary.</summary>
     public string ReportsDirectory => System.IO.Path.Combine(StateDirectory, "reports");
 
@@ -41,16 +54,32 @@ public sealed class MirrorRoot(string path)
 
     /// <summary>The staging folder of the snapshot <paramref name="name"/>: <c>.alpinemirror/staging/&lt;name&gt;</c>.</summary>
     /// <exception cref="ArgumentException">The name is not a snapshot name, so it could point anywhere.</exception>
-    public string StagingPath(string name) =>
-        SnapshotName.IsValid(name)
-            ? System.IO.Path.Combine(StagingDirectory, name)
-            : throw new ArgumentException($"expected a snapshot name like 3.15.5, got '{name}'", nameof(name));
+    /// <exception cref="StorageException">A folder on the way (<c>.alpinemirror</c>, <c>staging</c>, the staging folder itself) is a symlink.</exception>
+    public string StagingPath(string name)
+    {
+        if (!SnapshotName.IsValid(name))
+        {
+            throw new ArgumentException($"expected a snapshot name like 3.15.5, got '{name}'", nameof(name));
+        }
+
+        // Staging lives inside the root, on its file system: hard links to snapshots and the publishing rename need it there.
+        var staging = System.IO.Path.Combine(StagingDirectory, name);
+        foreach (var folder in (string[])[StateDirectory, StagingDirectory, staging])
+        {
+            if (new DirectoryInfo(folder).LinkTarget is { } target)
+            {
+                throw StorageException.SymlinkedWorkFolder(folder, target);
+            }
+        }
+
+        return staging;
+    }
 
     /// <summary>The staging folder an interrupted run left for <paramref name="name"/>, to resume; null when there is none.</summary>
     public string? FindStaging(string name)
     {
         var staging = StagingPath(name);
-        return Directory.Exists(staging) && new DirectoryInfo(staging).LinkTarget is null ? staging : null;
+        return Directory.Exists(staging) ? staging : null;
     }
 
     /// <summary>Names of all staging folders (snapshots in progress or abandoned), oldest first.</summary>
@@ -93,7 +122,10 @@ public sealed class MirrorRoot(string path)
         return PublishedSnapshots().LastOrDefault(name => SnapshotName.Comparer.Compare(name, current) < 0);
     }
 
-    /// <summary>Published snapshots that a symlink in the root points to (latest-stable, v3.15, edge, ...).</summary>
+    /// <summary>
+    /// Published snapshots that a symlink in the root resolves to, or into (latest-stable, v3.15, edge, a link to
+    /// <c>3.15.5/main</c>, ...), however the link is spelled.
+    /// </summary>
     public IReadOnlySet<string> LinkedSnapshots()
     {
         var linked = new HashSet<string>(StringComparer.Ordinal);
@@ -102,24 +134,33 @@ public sealed class MirrorRoot(string path)
             return linked;
         }
 
+        var snapshots = SnapshotsByIdentity();
         foreach (var entry in new DirectoryInfo(Path).EnumerateFileSystemInfos())
         {
-            if (entry.LinkTarget is not { } target)
-            {
-                continue;
-            }
-
-            // Only links to folders directly in the root name a snapshot; netboot -> netboot-3.15.5 style links do not.
-            var resolved = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(target, Path));
-            var name = System.IO.Path.GetFileName(resolved);
-            if (System.IO.Path.GetDirectoryName(resolved) == System.IO.Path.TrimEndingDirectorySeparator(Path)
-                && SnapshotName.IsValid(name))
+            if (entry.LinkTarget is not null && SnapshotHolding(entry.FullName, snapshots) is { } name)
             {
                 linked.Add(name);
             }
         }
 
         return linked;
+    }
+
+    /// <summary>
+    /// The published snapshot that <paramref name="linkPath"/> resolves to, every symlink followed, or null when it
+    /// resolves to nothing or to anything else.
+    /// </summary>
+    /// <remarks>
+    /// Compared by device and inode, as the kernel resolves the link for nginx: a relative or absolute target, a root
+    /// reached through a symlink or a bind mount all name the folder they really reach, never one with the same name.
+    /// </remarks>
+    public string? SnapshotAt(string linkPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(linkPath);
+        return LibC.StatFollow(linkPath, out var target) == 0
+            && SnapshotsByIdentity().TryGetValue((target.Device, target.Inode), out var name)
+                ? name
+                : null;
     }
 
     /// <summary>Published snapshot folders (real directories with release-number names), oldest first.</summary>
@@ -137,7 +178,21 @@ public sealed class MirrorRoot(string path)
             .ToList();
     }
 
+    /// <summary>
+    /// Folders in the root named almost like a snapshot (starting with a digit, e.g. <c>3.15.4.bak</c>, or a
+    /// non-ASCII digit) that every listing ignores, as printable text for a warning.
+    /// </summary>
+    public IReadOnlyList<string> StrayFolders() =>
+        Directory.Exists(Path)
+            ? new DirectoryInfo(Path).EnumerateDirectories()
+                .Where(d => d.Name.Length > 0 && char.IsDigit(d.Name[0]) && !SnapshotName.IsValid(d.Name))
+                .Select(d => Upstream.UpstreamLayout.Printable(d.Name))
+                .Order(StringComparer.Ordinal)
+                .ToList()
+            : [];
+
     /// <summary>The snapshot latest-stable points to, or null on a root that has none yet.</summary>
+    /// <exception cref="StorageException">latest-stable is a real file or folder, or resolves to no published snapshot.</exception>
     public string? CurrentSnapshot()
     {
         var link = new FileInfo(LatestStableLink);
@@ -148,12 +203,35 @@ public sealed class MirrorRoot(string path)
                 : null;
         }
 
-        var name = System.IO.Path.GetFileName(target.TrimEnd('/'));
-        if (!SnapshotName.IsValid(name) || !Directory.Exists(SnapshotPath(name)))
+        return SnapshotAt(LatestStableLink)
+            ?? throw new StorageException(LatestStableLink, $"expected a link to a published snapshot, it points to '{target}'");
+    }
+
+    private Dictionary<(ulong Device, ulong Inode), string> SnapshotsByIdentity()
+    {
+        var snapshots = new Dictionary<(ulong, ulong), string>();
+        foreach (var name in PublishedSnapshots())
         {
-            throw new StorageException(LatestStableLink, $"expected a link to a published snapshot, it points to '{target}'");
+            if (LibC.StatNoFollow(SnapshotPath(name), out var folder) == 0)
+            {
+                snapshots[(folder.Device, folder.Inode)] = name;
+            }
         }
 
-        return name;
+        return snapshots;
+    }
+
+    /// <summary>The snapshot whose folder <paramref name="path"/> resolves to or lies in, or null.</summary>
+    private static string? SnapshotHolding(string path, Dictionary<(ulong Device, ulong Inode), string> snapshots)
+    {
+        for (var folder = LibC.RealPath(path); folder is not null; folder = System.IO.Path.GetDirectoryName(folder))
+        {
+            if (LibC.StatNoFollow(folder, out var status) == 0 && snapshots.TryGetValue((status.Device, status.Inode), out var name))
+            {
+                return name;
+            }
+        }
+
+        return null;
     }
 }

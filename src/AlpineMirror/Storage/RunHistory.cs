@@ -35,6 +35,11 @@ public sealed class RunHistory(MirrorRoot root)
             {
                 await using var existing = File.OpenRead(Path);
                 await existing.CopyToAsync(stream, token);
+                if (existing.Length > 0 && !EndsWithNewLine(existing))
+                {
+                    // A hand edit dropped the final newline: the new record must not run into the last one.
+                    stream.WriteByte((byte)'\n');
+                }
             }
 
             await stream.WriteAsync(line, token);
@@ -42,9 +47,11 @@ public sealed class RunHistory(MirrorRoot root)
         }, cancellationToken);
     }
 
-    /// <summary>Every recorded run, oldest first; empty when nothing was recorded yet.</summary>
-    /// <exception cref="StorageException">A line is not a run record.</exception>
-    public IReadOnlyList<RunRecord> ReadAll()
+    /// <summary>
+    /// Every recorded run, oldest first; empty when nothing was recorded yet. A line that is not a run record (a torn or
+    /// hand-edited line) is skipped and reported to <paramref name="warning"/>: a damaged history never stops a run.
+    /// </summary>
+    public IReadOnlyList<RunRecord> ReadAll(Action<string>? warning = null)
     {
         if (!File.Exists(Path))
         {
@@ -57,26 +64,40 @@ public sealed class RunHistory(MirrorRoot root)
         while (reader.ReadLine() is { } line)
         {
             number++;
-            if (line.Length > 0)
+            if (line.Length == 0)
             {
-                records.Add(Parse(line, number));
+                continue;
+            }
+
+            if (Parse(line) is { } record)
+            {
+                records.Add(record);
+            }
+            else
+            {
+                var shown = line.Length > 80 ? line[..80] + "…" : line;
+                warning?.Invoke($"{Path}: line {number}: expected a run record, got '{shown}'; skipped it (edit or delete that line)");
             }
         }
 
         return records;
     }
 
-    private RunRecord Parse(string line, int number)
+    private static RunRecord? Parse(string line)
     {
         try
         {
-            return JsonSerializer.Deserialize<RunRecord>(line, Json)
-                ?? throw new JsonException("null is not a run record");
+            return JsonSerializer.Deserialize<RunRecord>(line, Json);
         }
-        catch (JsonException e)
+        catch (JsonException)
         {
-            var shown = line.Length > 80 ? line[..80] + "…" : line;
-            throw new StorageException(Path, $"line {number}: expected a run record, got '{shown}': {e.Message}", e);
+            return null;
         }
+    }
+
+    private static bool EndsWithNewLine(FileStream file)
+    {
+        file.Seek(-1, SeekOrigin.End);
+        return file.ReadByte() == '\n';
     }
 }

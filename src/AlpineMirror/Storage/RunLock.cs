@@ -9,16 +9,15 @@ namespace AlpineMirror.Storage;
 /// with the holder's pid, host and start time written into the file for whoever is refused.
 /// </summary>
 /// <remarks>
-/// <para>The lock is the flock(2) .NET takes for <see cref="FileShare.None"/>: the kernel releases it when the
-/// process dies, however it dies, so a crashed run never leaves the root locked. The record it leaves behind only
-/// tells the next run that it takes over a dead run's root.</para>
+/// <para>The lock is flock(2) on the file's own descriptor: the kernel releases it when the process dies, however it
+/// dies, so a crashed run never leaves the root locked. The record it leaves behind only tells the next run that it
+/// takes over a dead run's root. It is taken here rather than through <see cref="FileShare.None"/>, which .NET skips
+/// when <c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING</c> is set (as some NFS guides advise): that would let two runs in.</para>
 /// <para>The one file written in place: replacing it by rename would lock a new inode beside the old one and allow
 /// two holders. It is never deleted for the same reason; a clean release empties it instead.</para>
 /// </remarks>
 public sealed class RunLock : IDisposable
 {
-    private const int EWOULDBLOCK = 11;
-
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         RespectNullableAnnotations = true,
@@ -65,22 +64,24 @@ public sealed class RunLock : IDisposable
     private static RunLock Acquire(MirrorRoot root, string lockFile)
     {
         Directory.CreateDirectory(root.StateDirectory);
-        FileStream stream;
-        try
+        const UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        var descriptor = LibC.OpenOrCreate(lockFile, mode, out var openErrno);
+        if (descriptor < 0)
         {
-            var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-            }
-
-            stream = new FileStream(lockFile, options);
-        }
-        catch (IOException e) when (e.HResult == EWOULDBLOCK)
-        {
-            throw new LockHeldException(lockFile, ReadHolderWithoutLocking(lockFile));
+            throw new StorageException(lockFile, $"could not open the lock file: {LibC.Describe(openErrno)}");
         }
 
+        var handle = new SafeFileHandle(descriptor, ownsHandle: true);
+        var lockErrno = LibC.LockExclusive(handle);
+        if (lockErrno != 0)
+        {
+            handle.Dispose();
+            throw lockErrno == LibC.EWOULDBLOCK
+                ? new LockHeldException(lockFile, ReadHolderWithoutLocking(lockFile))
+                : new StorageException(lockFile, $"could not lock the file: {LibC.Describe(lockErrno)}");
+        }
+
+        var stream = new FileStream(handle, FileAccess.ReadWrite, bufferSize: 0);
         try
         {
             var previous = ReadRecord(stream);

@@ -16,11 +16,26 @@ public static class SnapshotCloner
     /// already there are left alone. Where hard links are impossible (another file system, EPERM, EMLINK) files are
     /// copied with their modification time, and the result says so.
     /// </summary>
-    /// <exception cref="StorageException">The source is missing, the staging folder lies inside it, or an entry could not be cloned.</exception>
-    public static Task<CloneResult> CloneAsync(string? sourceSnapshot, string stagingPath, CancellationToken cancellationToken)
+    /// <exception cref="StorageException">The source is missing, the staging folder lies inside it or is a symlink, or an entry could not be cloned.</exception>
+    public static Task<CloneResult> CloneAsync(string? sourceSnapshot, string stagingPath, CancellationToken cancellationToken) =>
+        CloneAsync(sourceSnapshot, stagingPath, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="CloneAsync(string?, string, CancellationToken)"/>, cloning only what <paramref name="only"/> lists
+    /// and only as what it lists (a file as a file, a folder as a real folder); no symlink is carried over, the steps
+    /// after make the ones the tree lists. Null clones everything.
+    /// </summary>
+    /// <inheritdoc cref="CloneAsync(string?, string, CancellationToken)"/>
+    public static Task<CloneResult> CloneAsync(string? sourceSnapshot, string stagingPath, ExpectedTree? only, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(stagingPath);
         var staging = Path.TrimEndingDirectorySeparator(Path.GetFullPath(stagingPath));
+        if (new DirectoryInfo(staging).LinkTarget is { } target)
+        {
+            // Followed, it would hard-link the snapshot wherever the link points (DESIGN.md invariant 1).
+            throw StorageException.SymlinkedWorkFolder(staging, target);
+        }
+
         if (sourceSnapshot is null)
         {
             Directory.CreateDirectory(staging);
@@ -39,10 +54,10 @@ public static class SnapshotCloner
         }
 
         // The walk is a long run of blocking syscalls; keep it off the caller's thread.
-        return Task.Run(() => Clone(source, staging, cancellationToken), cancellationToken);
+        return Task.Run(() => Clone(source, staging, only, cancellationToken), cancellationToken);
     }
 
-    private static CloneResult Clone(string source, string staging, CancellationToken cancellationToken)
+    private static CloneResult Clone(string source, string staging, ExpectedTree? only, CancellationToken cancellationToken)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -51,7 +66,7 @@ public static class SnapshotCloner
 
         Directory.CreateDirectory(staging);
         int directories = 0, linked = 0, copied = 0, symlinks = 0, present = 0;
-        using var walk = new CloneEnumerator(source, staging);
+        using var walk = new CloneEnumerator(source, staging, only);
         while (walk.MoveNext())
         {
             cancellationToken.ThrowIfCancellationRequested();

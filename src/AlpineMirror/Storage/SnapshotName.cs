@@ -34,6 +34,8 @@ public static partial class SnapshotName
         return highestRevision is null ? release : $"{release}.{highestRevision + 1}";
     }
 
-    [GeneratedRegex(@"^(0|[1-9]\d{0,8})(\.(0|[1-9]\d{0,8})){2,3}$")]
+    // ASCII digits only (\d also matches Arabic-Indic and other digits NuGet.Versioning cannot parse), and \z: '$'
+    // also matches before a trailing newline.
+    [GeneratedRegex(@"\A(0|[1-9][0-9]{0,8})(\.(0|[1-9][0-9]{0,8})){2,3}\z")]
     private static partial Regex Pattern();
 }

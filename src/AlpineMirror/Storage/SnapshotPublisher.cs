@@ -11,15 +11,18 @@ namespace AlpineMirror.Storage;
 public static partial class SnapshotPublisher
 {
     /// <summary>
-    /// Renames <paramref name="stagingPath"/> to <c>[ALPINE]/&lt;name&gt;</c>, switches latest-stable and the alias of
-    /// <paramref name="branch"/> to it. The in-house repository beside them belongs to its own feed and is never touched.
+    /// Records the publication (<see cref="SnapshotPublication"/>), renames <paramref name="stagingPath"/> to
+    /// <c>[ALPINE]/&lt;name&gt;</c>, switches latest-stable and the alias of <paramref name="branch"/> to it. The in-house
+    /// repository beside them belongs to its own feed and is never touched.
     /// </summary>
+    /// <param name="indexes">SHA-256 of the signed indexes and release lists the snapshot holds, by path in it.</param>
     /// <param name="branch">The branch option: <c>v3.15</c> names the alias itself, <c>edge</c> is its own alias, and for
     /// <c>latest-stable</c> the alias comes from the snapshot name.</param>
     /// <exception cref="ArgumentException">The name is not a snapshot name.</exception>
     /// <exception cref="ConfigurationException">The branch does not fit the snapshot.</exception>
     /// <exception cref="StorageException">The staging folder is missing, the name is already taken, or a link could not be switched.</exception>
-    public static SnapshotSwitch Publish(MirrorRoot root, string stagingPath, string name, string branch)
+    public static SnapshotSwitch Publish(
+        MirrorRoot root, string stagingPath, string name, string branch, IReadOnlyDictionary<string, string> indexes)
     {
         ArgumentNullException.ThrowIfNull(root);
         ArgumentException.ThrowIfNullOrEmpty(stagingPath);
@@ -45,6 +48,9 @@ public static partial class SnapshotPublisher
         }
 
         var previous = root.CurrentSnapshot();
+        RequireLinksOrNothing(root, alias);
+        // Before the rename: a crash right after it leaves a folder this tool can still recognise as its own.
+        SnapshotPublication.Record(root, name, staging, indexes);
         try
         {
             // Same file system (staging lives under the root), so this is one rename(2): the snapshot appears whole.
@@ -95,13 +101,15 @@ public static partial class SnapshotPublisher
         }
 
         var alias = BranchAlias(branch, target);
+        RequireLinksOrNothing(root, alias);
         SwitchLinks(root, target, alias);
         return new SnapshotSwitch(current, target, alias);
     }
 
     /// <summary>
     /// Switches latest-stable and the branch alias to <paramref name="name"/>, a snapshot already published whole:
-    /// finishes a publication whose run stopped between renaming staging into place and switching the links.
+    /// finishes a publication whose run stopped between renaming staging into place and switching the links, or brings
+    /// back a branch alias left behind by a run that stopped between the two switches.
     /// </summary>
     /// <exception cref="StorageException"><paramref name="name"/> is not a published snapshot.</exception>
     public static SnapshotSwitch Relink(MirrorRoot root, string name, string branch)
@@ -114,8 +122,40 @@ public static partial class SnapshotPublisher
 
         var previous = root.CurrentSnapshot();
         var alias = BranchAlias(branch, name);
+        RequireLinksOrNothing(root, alias);
         SwitchLinks(root, name, alias);
         return new SnapshotSwitch(previous, name, alias);
+    }
+
+    /// <summary>
+    /// The links that should point to the current snapshot but do not: the branch alias after a run stopped between
+    /// switching latest-stable and switching it, or when it is missing or a real folder. Empty on a root with nothing published.
+    /// </summary>
+    /// <exception cref="ConfigurationException">The branch does not fit the current snapshot.</exception>
+    public static IReadOnlyList<string> StaleLinks(MirrorRoot root, string branch)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        if (root.CurrentSnapshot() is not { } current)
+        {
+            return [];
+        }
+
+        var alias = BranchAlias(branch, current);
+        return root.SnapshotAt(Path.Combine(root.Path, alias)) == current ? [] : [alias];
+    }
+
+    // Both checked before either moves, so a folder in the way never leaves the links half-switched.
+    private static void RequireLinksOrNothing(MirrorRoot root, string alias)
+    {
+        foreach (var link in new[] { root.LatestStableLink, Path.Combine(root.Path, alias) })
+        {
+            if (new FileInfo(link).LinkTarget is null && Path.Exists(link))
+            {
+                throw new StorageException(link,
+                    $"expected a symlink to a snapshot, found a real {(Directory.Exists(link) ? "directory" : "file")}; it is never replaced or deleted: "
+                    + "move it out of the root, then run the update again");
+            }
+        }
     }
 
     // latest-stable first: it is what the stations use; the alias only serves upstream-style URLs.
@@ -151,6 +191,6 @@ public static partial class SnapshotPublisher
             : throw new ConfigurationException("--branch", $"snapshot {snapshot} belongs to {snapshotBranch}, not to {branch}");
     }
 
-    [GeneratedRegex(@"^v(0|[1-9]\d*)\.(0|[1-9]\d*)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\Av(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\z", RegexOptions.CultureInvariant)]
     private static partial Regex StableBranch();
 }

@@ -58,6 +58,8 @@ public static class SnapshotRetention
                 continue;
             }
 
+            // The record goes first: a crash in between leaves a folder that is merely no longer trusted.
+            SnapshotPublication.Forget(root, name);
             var trash = root.TrashPath(name);
             try
             {

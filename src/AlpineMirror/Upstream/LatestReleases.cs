@@ -10,6 +10,15 @@ namespace AlpineMirror.Upstream;
 /// <summary>The images announced by one <c>releases/&lt;arch&gt;/latest-releases.yaml</c>, and the point release they belong to.</summary>
 public sealed partial class LatestReleases
 {
+    /// <summary>
+    /// The largest latest-releases.yaml read: real ones are a few kilobytes (about 700 bytes per image, a dozen images
+    /// per arch), so 256 KiB leaves room for growth while bounding the parse of a hostile file.
+    /// </summary>
+    public const int MaxBytes = 256 * 1024;
+
+    // A sequence of images, each a mapping of scalars: two levels; the rest is slack for fields upstream may add.
+    private const int MaxDepth = 8;
+
     private static readonly IDeserializer Deserializer = new DeserializerBuilder()
         .IgnoreUnmatchedProperties()
         .Build();
@@ -31,13 +40,17 @@ public sealed partial class LatestReleases
     public string Version { get; }
 
     /// <summary>Reads the YAML from a stream, entry by entry.</summary>
-    /// <exception cref="ReleaseFormatException">The YAML is malformed, empty, or an entry misses or misspells a field; the message names the entry and field.</exception>
+    /// <exception cref="ReleaseFormatException">
+    /// The YAML is larger than <see cref="MaxBytes"/>, nested deeper than a list of mappings allows, malformed, empty, or
+    /// an entry misses or misspells a field; the message names the entry and field.
+    /// </exception>
     public static LatestReleases Parse(Stream yaml, string source)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(source);
-        using var reader = new StreamReader(yaml, leaveOpen: true);
-        return Parse(reader, source);
+        var bytes = new byte[MaxBytes + 1];
+        var length = yaml.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        return Parse(bytes.AsSpan(0, length), source);
     }
 
     /// <summary>Reads the YAML from bytes as fetched by <see cref="UpstreamClient.GetBytesAsync"/>.</summary>
@@ -45,8 +58,8 @@ public sealed partial class LatestReleases
     public static LatestReleases Parse(byte[] yaml, string source)
     {
         ArgumentNullException.ThrowIfNull(yaml);
-        using var stream = new MemoryStream(yaml, writable: false);
-        return Parse(stream, source);
+        ArgumentNullException.ThrowIfNull(source);
+        return Parse(yaml.AsSpan(), source);
     }
 
     /// <summary>Reads the YAML from a string.</summary>
@@ -55,14 +68,25 @@ public sealed partial class LatestReleases
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(source);
-        using var reader = new StringReader(yaml);
+        return Parse(System.Text.Encoding.UTF8.GetBytes(yaml), source);
+    }
+
+    private static LatestReleases Parse(ReadOnlySpan<byte> yaml, string source)
+    {
+        if (yaml.Length > MaxBytes)
+        {
+            throw new ReleaseFormatException(source,
+                $"size: expected at most {MaxBytes} bytes (real files are a few kilobytes), got {(yaml.Length > MaxBytes + 1 ? yaml.Length.ToString(CultureInfo.InvariantCulture) : "more")}");
+        }
+
+        using var reader = new StreamReader(new MemoryStream(yaml.ToArray(), writable: false));
         return Parse(reader, source);
     }
 
     private static LatestReleases Parse(TextReader reader, string source)
     {
         var images = new List<ReleaseImage>();
-        var parser = new Parser(reader);
+        var parser = new DepthLimitedParser(new Parser(reader), MaxDepth, source);
         try
         {
             parser.Consume<StreamStart>();
@@ -78,6 +102,11 @@ public sealed partial class LatestReleases
                 try
                 {
                     images.Add(Validate(Deserializer.Deserialize<YamlEntry?>(parser), entry));
+                }
+                catch (YamlException e) when (e.InnerException is ReleaseFormatException refused)
+                {
+                    // The depth limit, raised inside the deserializer, which wraps whatever its parser throws.
+                    throw refused;
                 }
                 catch (YamlException e)
                 {

@@ -58,7 +58,7 @@ public sealed class UpstreamClient : IDisposable
         ArgumentNullException.ThrowIfNull(uri);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxBytes, Array.MaxLength);
-        return SendAsync(uri, rangeStart: null, ReadBodyAsync, cancellationToken);
+        return SendAsync(uri, range: null, ReadBodyAsync, cancellationToken);
 
         async ValueTask<byte[]> ReadBodyAsync(HttpResponseMessage response, int attempts, CancellationToken token)
         {
@@ -104,7 +104,22 @@ public sealed class UpstreamClient : IDisposable
             ArgumentOutOfRangeException.ThrowIfNegative(start, nameof(rangeStart));
         }
 
-        return SendAsync(uri, rangeStart, static (response, _, _) => ValueTask.FromResult(response), cancellationToken);
+        return SendAsync(
+            uri, rangeStart is { } from ? new RangeHeaderValue(from, null) : null, static (response, _, _) => ValueTask.FromResult(response), cancellationToken);
+    }
+
+    /// <summary>
+    /// Asks for the bytes <paramref name="from"/> to <paramref name="to"/> (both included) and returns once the headers
+    /// arrived: 206 when the server honoured the range, 200 with the whole file when it did not. The caller disposes
+    /// the response and reads no more than it asked for.
+    /// </summary>
+    /// <exception cref="UpstreamException">Retries are exhausted or the status is not retryable.</exception>
+    public Task<HttpResponseMessage> GetRangeAsync(Uri uri, long from, long to, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        ArgumentOutOfRangeException.ThrowIfNegative(from);
+        ArgumentOutOfRangeException.ThrowIfLessThan(to, from);
+        return SendAsync(uri, new RangeHeaderValue(from, to), static (response, _, _) => ValueTask.FromResult(response), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -112,7 +127,7 @@ public sealed class UpstreamClient : IDisposable
 
     private async Task<T> SendAsync<T>(
         Uri uri,
-        long? rangeStart,
+        RangeHeaderValue? range,
         Func<HttpResponseMessage, int, CancellationToken, ValueTask<T>> onSuccess,
         CancellationToken cancellationToken)
     {
@@ -124,10 +139,7 @@ public sealed class UpstreamClient : IDisposable
                 {
                     attempts++;
                     using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-                    if (rangeStart is { } start)
-                    {
-                        request.Headers.Range = new RangeHeaderValue(start, null);
-                    }
+                    request.Headers.Range = range;
 
                     var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
                     if (!response.IsSuccessStatusCode)
@@ -136,7 +148,7 @@ public sealed class UpstreamClient : IDisposable
                         var failure = Describe(response);
                         throw IsRetryable(response)
                             ? new RetryableStatusException(response.StatusCode, failure)
-                            : new UpstreamException(uri, failure, attempts, response.StatusCode);
+                            : new UpstreamException(uri, failure, attempts, response.StatusCode, retryAfter: response.Headers.RetryAfter);
                     }
 
                     return await onSuccess(response, attempts, token);
@@ -180,8 +192,9 @@ public sealed class UpstreamClient : IDisposable
         return builder.AddTimeout(options.Timeout).Build();
     }
 
-    private static bool IsRetryable(HttpResponseMessage response) =>
-        response.StatusCode == HttpStatusCode.NotFound || HttpClientResiliencePredicates.IsTransient(Outcome.FromResult(response));
+    private bool IsRetryable(HttpResponseMessage response) =>
+        !_options.FinalStatuses.Contains(response.StatusCode)
+        && (response.StatusCode == HttpStatusCode.NotFound || HttpClientResiliencePredicates.IsTransient(Outcome.FromResult(response)));
 
     // HttpIOException (a body cut short) is an IOException; a refused or reset connection is an HttpRequestException.
     private static bool IsNetworkError(Exception e) => e is HttpRequestException or IOException;

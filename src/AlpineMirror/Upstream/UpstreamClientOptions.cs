@@ -1,3 +1,4 @@
+using System.Net;
 using System.Reflection;
 
 namespace AlpineMirror.Upstream;
@@ -16,6 +17,12 @@ public sealed record UpstreamClientOptions
 
     /// <summary>Sent with every request so upstream operators can tell who is mirroring.</summary>
     public string UserAgent { get; init; } = DefaultUserAgent;
+
+    /// <summary>
+    /// Statuses answered at once, never retried, for the caller to act on: ClamAV's CDN wants hours of quiet after a
+    /// 429 or 403, and an old patch it no longer has is a 404 for good.
+    /// </summary>
+    public IReadOnlySet<HttpStatusCode> FinalStatuses { get; init; } = new HashSet<HttpStatusCode>();
 
     /// <summary>The cap of the exponential backoff.</summary>
     public static TimeSpan MaxDelay { get; } = TimeSpan.FromSeconds(30);

@@ -310,6 +310,40 @@ public sealed class ApkIndexReaderTests : IDisposable
         Assert.Equal("idx: no APKINDEX entry in the index", error.Message);
     }
 
+    [Fact]
+    public void Should_refuse_a_signed_index_with_two_apkindex_entries()
+    {
+        // Given a validly signed tar.gz with a second APKINDEX after the first, which a reader keeping the last would use
+        using var keys = TrustedKeys.Load(_factory.KeysDirectory);
+        var data = _factory.CreateWithEntries(
+        [
+            ("DESCRIPTION", "v3.99.0-1-gtest"),
+            ("APKINDEX", ValidRecord),
+            ("APKINDEX", ValidRecord.Replace("5.17-r0", "5.17-r1", StringComparison.Ordinal)),
+        ]);
+
+        // When it is read
+        var error = Assert.Throws<ApkFormatException>(() => ApkIndexReader.Read(data, "idx", keys));
+
+        // Then it is refused as a whole
+        Assert.Equal("idx: the index holds two APKINDEX entries", error.Message);
+    }
+
+    [Fact]
+    public async Task Should_stop_reading_an_index_larger_than_the_cap_before_holding_it_whole()
+    {
+        // Given a server sending an endless index
+        using var keys = TrustedKeys.Load(_factory.KeysDirectory);
+        await using var endless = new EndlessStream();
+
+        // When it is read
+        var error = await Assert.ThrowsAsync<ApkFormatException>(() => ApkIndexReader.ReadAsync(endless, "http://mirror/idx", keys, CancellationToken.None));
+
+        // Then reading stops at the cap (64 MiB, far above the 2 MB of a real index) with one line naming the URL
+        Assert.Equal("http://mirror/idx: index is larger than 67108864 bytes", error.Message);
+        Assert.InRange(endless.Served, 64L << 20, (64L << 20) + (1 << 20));
+    }
+
     private static string ExtractApkindex(string path)
     {
         // GZipStream joins the signature and index members; the tar reader then meets .SIGN.* before APKINDEX.
@@ -349,5 +383,29 @@ public sealed class ApkIndexReaderTests : IDisposable
         // A single public key file next to the index: trust a folder holding just that key.
         File.Copy(path, Path.Combine(_directory.FullName, Path.GetFileName(path)));
         return _directory.FullName;
+    }
+
+    /// <summary>A read-only stream of zeros that never ends, counting what it served.</summary>
+    private sealed class EndlessStream : Stream
+    {
+        public long Served { get; private set; }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => Served; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            Array.Clear(buffer, offset, count);
+            Served += count;
+            return count;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -84,6 +84,22 @@ public sealed class ApkPackageReaderTests : IDisposable
         Assert.Equal(("datahash", package.DataHash, path), (error.Field, error.Expected, error.Source));
     }
 
+    [Theory]
+    [InlineData(nameof(OversizedControl.Inflating), "gzip member at offset 0: decompresses to more than 16777216 bytes")]
+    [InlineData(nameof(OversizedControl.Unending), "no complete control member in the first 16777216 bytes")]
+    public void Should_refuse_a_control_member_past_the_cap(string kind, string expected)
+    {
+        // Given a package whose control member inflates past the cap, or does not end within it
+        var path = Path.Combine(_directory.FullName, "oversized.apk");
+        File.WriteAllBytes(path, kind == nameof(OversizedControl.Inflating) ? OversizedControl.Inflating() : OversizedControl.Unending());
+
+        // When it is read
+        var error = Assert.Throws<ApkFormatException>(() => ApkPackageReader.ReadIndexEntry(path));
+
+        // Then one line names the file and the cap
+        Assert.Equal($"{path}: {expected}", error.Message);
+    }
+
     [Fact]
     public void Should_refuse_a_file_that_is_not_a_package()
     {

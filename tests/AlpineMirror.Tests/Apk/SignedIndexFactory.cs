@@ -29,9 +29,13 @@ internal sealed class SignedIndexFactory : IDisposable
     public string KeysDirectory { get; }
 
     /// <summary>A signed index whose APKINDEX entry holds exactly <paramref name="apkindex"/> (no APKINDEX entry when null).</summary>
-    public byte[] Create(string? apkindex, string? description = "v3.99.0-1-gtest")
+    public byte[] Create(string? apkindex, string? description = "v3.99.0-1-gtest") =>
+        CreateWithEntries([.. description is null ? [] : new[] { ("DESCRIPTION", description) }, .. apkindex is null ? [] : new[] { ("APKINDEX", apkindex) }]);
+
+    /// <summary>A signed index whose tar holds exactly <paramref name="entries"/> (name, text), in order.</summary>
+    public byte[] CreateWithEntries(IReadOnlyList<(string Name, string Text)> entries)
     {
-        var unsigned = UnsignedIndex(apkindex, description);
+        var unsigned = UnsignedIndex(entries);
         return [.. SignatureMember(unsigned), .. unsigned];
     }
 
@@ -49,19 +53,14 @@ internal sealed class SignedIndexFactory : IDisposable
         _directory.Delete(recursive: true);
     }
 
-    private static byte[] UnsignedIndex(string? apkindex, string? description)
+    private static byte[] UnsignedIndex(IReadOnlyList<(string Name, string Text)> entries)
     {
         var tar = new MemoryStream();
         using (var writer = new TarWriter(tar, TarEntryFormat.Gnu, leaveOpen: true))
         {
-            if (description is not null)
+            foreach (var (name, text) in entries)
             {
-                writer.WriteEntry(TextEntry("DESCRIPTION", description));
-            }
-
-            if (apkindex is not null)
-            {
-                writer.WriteEntry(TextEntry("APKINDEX", apkindex));
+                writer.WriteEntry(TextEntry(name, text));
             }
         }
 

@@ -345,6 +345,51 @@ public sealed class CiRecipeTests
         Assert.Contains("ALPINEMIRROR_CONFIG=/etc/alpinemirror.yaml ./build.sh --target=Update", cron.Groups["command"].Value);
     }
 
+    // ---- .ci/run ----
+
+    // Tools every Debian system has (coreutils, findutils: essential packages) and the SDK the job sets up.
+    private static readonly string[] ToolsNeedingNoInstall = ["bash", "cat", "cp", "dotnet", "find", "id", "ln", "readlink", "sha512sum", "stat"];
+
+    [Fact]
+    public void Should_install_every_tool_the_tests_run_by_its_command()
+    {
+        // Given the commands .ci/run checks for, each with the Debian package that provides it
+        var script = File.ReadAllText(RepositoryRoot.File(".ci", "run"));
+        var table = Regex.Match(script, @"^need=\((?<entries>.*?)^\)", RegexOptions.Multiline | RegexOptions.Singleline).Groups["entries"].Value;
+        var commands = Regex.Matches(table, @"^\s*""(?<command>[\w.-]+)\s+(?<package>[\w.+-]+)""", RegexOptions.Multiline)
+            .Select(m => m.Groups["command"].Value)
+            .ToHashSet(StringComparer.Ordinal);
+        Assert.Contains("ansible-playbook", commands);
+
+        // When every program the tests start is collected from their sources
+        var started = Directory.EnumerateFiles(RepositoryRoot.File("tests", "AlpineMirror.Tests"), "*.cs", SearchOption.AllDirectories)
+            .SelectMany(file => Regex.Matches(File.ReadAllText(file), @"(?:ExternalCommand\.(?:Run|Require)|new ProcessStartInfo)\(""(?<program>[\w.-]+)""")
+                .Select(m => m.Groups["program"].Value))
+            .ToHashSet(StringComparer.Ordinal);
+
+        // Then each is in the table, or comes with every Debian system
+        Assert.Contains("openssl", started);
+        Assert.All(started, program => Assert.True(commands.Contains(program) || ToolsNeedingNoInstall.Contains(program),
+            $".ci/run: the tests run '{program}', which is not in its need table"));
+    }
+
+    [Fact]
+    public void Should_install_with_sudo_when_not_root()
+    {
+        // Given .ci/run, as GitHub's hosted runners run it (user runner, passwordless sudo)
+        var script = File.ReadAllText(RepositoryRoot.File(".ci", "run"));
+
+        // When its apt-get calls are read
+        var aptCalls = script.Split('\n').Where(line => line.Contains("apt-get") && !line.TrimStart().StartsWith('#')).ToList();
+
+        // Then each goes through the root prefix, which is sudo unless already root
+        Assert.NotEmpty(aptCalls);
+        Assert.All(aptCalls, line => Assert.Contains("\"${as_root[@]}\"", line));
+        Assert.Contains("as_root=(sudo -n)", script);
+        Assert.Contains("EUID != 0", script);
+        Assert.Equal(0, ExternalCommand.Run("bash", ["-n", RepositoryRoot.File(".ci", "run")]).ExitCode);
+    }
+
     // ---- helpers ----
 
     private static YamlMappingNode LoadWorkflow()

@@ -1,4 +1,6 @@
+using AlpineMirror.Build.Hosting;
 using AlpineMirror.Configuration;
+using AlpineMirror.Tests.Support;
 
 namespace AlpineMirror.Tests.Configuration;
 
@@ -33,6 +35,19 @@ public sealed class MirrorOptionsLoaderTests : IDisposable
         Assert.Null(options.Root);
         Assert.Null(options.Branch);
         Assert.Null(options.Version);
+    }
+
+    [Fact]
+    public void Should_read_release_keys_from_the_command_line_the_environment_or_the_file_and_default_to_none()
+    {
+        var config = ConfigFile("release-keys: /etc/alpinemirror/from-file.asc\n");
+
+        Assert.Null(Load().ReleaseKeys);
+        Assert.Equal("/etc/alpinemirror/from-file.asc", Load(new() { ["config"] = config }).ReleaseKeys);
+        Assert.Equal("/etc/alpinemirror/release-keys",
+            Load(new() { ["config"] = config }, new() { ["ALPINEMIRROR_RELEASE_KEYS"] = "/etc/alpinemirror/release-keys" }).ReleaseKeys);
+        Assert.Equal("/srv/ncopa.asc",
+            Load(new() { ["config"] = config, ["release-keys"] = "/srv/ncopa.asc" }, new() { ["ALPINEMIRROR_RELEASE_KEYS"] = "/x" }).ReleaseKeys);
     }
 
     [Fact]
@@ -105,6 +120,9 @@ public sealed class MirrorOptionsLoaderTests : IDisposable
     [InlineData("upstream", "ftp://example/alpine", "--upstream: expected an http:// or https:// URL, got 'ftp://example/alpine'")]
     [InlineData("arch", "x86_64,../etc", "--arch: expected a comma-separated list of names made of a-z, 0-9 and _, got 'x86_64,../etc'")]
     [InlineData("version", "3.15.5/..", "--version: expected a release number like 3.15.5 or 3.15.5.1, got '3.15.5/..'")]
+    [InlineData("version", "3.15.9\n", "--version: expected a release number like 3.15.5 or 3.15.5.1, got '3.15.9\\x0a'")]
+    [InlineData("version", "3.15.\u0669", "--version: expected a release number like 3.15.5 or 3.15.5.1, got '3.15.\u0669'")]
+    [InlineData("branch", "v3.15\n", "--branch: expected a branch like v3.15 or edge, got 'v3.15\\x0a'")]
     [InlineData("releases", "yes", "--releases: expected true or false, got 'yes'")]
     [InlineData("brnach", "v3.15", "--brnach: unknown option; known options are --root,")]
     public void Should_refuse_bad_command_line_values_naming_the_option(string name, string value, string expected)
@@ -154,5 +172,40 @@ public sealed class MirrorOptionsLoaderTests : IDisposable
             Assert.Throws<ConfigurationException>(() => Load(commandLine: new() { ["config"] = missing })).Message);
         Assert.StartsWith($"{malformed}: line ",
             Assert.Throws<ConfigurationException>(() => Load(commandLine: new() { ["config"] = malformed })).Message);
+    }
+
+    [Theory]
+    [InlineData("? [a, b]\n: x\n", "line 1: expected an option name, got a list")]
+    [InlineData("root: /srv/alpine\n? {a: b}\n: x\n", "line 2: expected an option name, got a mapping")]
+    [InlineData("repos: [main, [community]]\n", "line 1: repos: expected a list of values, got a list in it")]
+    [InlineData("repos:\n  - main\n  - {community: true}\n", "line 3: repos: expected a list of values, got a mapping in it")]
+    [InlineData("arch: {x86_64: true}\n", "line 1: arch: expected a value or a list, got a mapping")]
+    [InlineData("root: /srv/a\nroot: /srv/b\n", "line 2: not valid YAML: ")]
+    [InlineData("root: /srv/a\n---\nroot: /srv/b\n", "line 3: expected one YAML document, found 2")]
+    public void Should_refuse_a_config_entry_that_is_not_an_option_and_a_value_naming_file_and_line(string yaml, string expected)
+    {
+        // Given a config file whose entry is not "name: value" or "name: [values]"
+        var config = ConfigFile(yaml);
+
+        // When loaded
+        var error = Assert.Throws<ConfigurationException>(() => Load(commandLine: new() { ["config"] = config }));
+
+        // Then one line names the file, the line and what was expected
+        Assert.StartsWith($"{config}: {expected}", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public async Task Should_exit_with_the_usage_code_when_a_config_key_is_not_a_name()
+    {
+        // Given a config file with a list as a key
+        var config = ConfigFile("root: /srv/alpine\n? [a, b]\n: x\n");
+
+        // When the host runs with it
+        var run = await InProcessHost.RunAsync(["--target=Plan", $"--config={config}"]);
+
+        // Then it exits 2 with one line naming the file and the line
+        Assert.Equal(ExitCodes.Usage, run.ExitCode);
+        Assert.Equal($"Error: {config}: line 2: expected an option name, got a list", run.SingleErrorLine());
     }
 }

@@ -43,5 +43,11 @@ public sealed class DemoScenarioTests : IDisposable
         Assert.True(File.Exists(Path.Combine(root, "panoptiscan", "aarch64", "panoptiscan-agent-1.0.0-r0.apk")));
         Assert.True(File.Exists(Path.Combine(root, "panoptiscan", "x86_64", "station-config-1.0.0-r0.apk")));
         Assert.Contains("http://<mirror>/panoptiscan/panoptiscan.rsa.pub", output.ToString());
+
+        // And the antivirus mirror went from the test database's version 3 to 6 through its patches
+        using var antivirus = JsonDocument.Parse(File.ReadAllText(Path.Combine(_workspace, "reports", "antivirus-6.json")));
+        var test = antivirus.RootElement.GetProperty("antivirus").GetProperty("databases")[0];
+        Assert.Equal((3, 6), (test.GetProperty("from").GetInt32(), test.GetProperty("to").GetInt32()));
+        Assert.True(File.Exists(Path.Combine(root, "clamav", "test-6.cdiff")));
     }
 }

@@ -105,15 +105,15 @@ public sealed class AwxDeployerTests : IAsyncLifetime
     [Fact]
     public async Task Should_time_out_when_the_job_keeps_running()
     {
-        // Given a job that never ends, and a deployment allowed half a second
+        // Given a job that never ends, and a deployment allowed two seconds: room for several 20 ms polls on a loaded machine
         _awx.Statuses = ["pending", "running"];
-        using var deployer = new AwxDeployer(Settings("7") with { Timeout = TimeSpan.FromMilliseconds(500) }, FakeAwxServer.Token);
+        using var deployer = new AwxDeployer(Settings("7") with { Timeout = TimeSpan.FromSeconds(2) }, FakeAwxServer.Token);
 
         // When the deployment runs
         var error = await Assert.ThrowsAsync<DeployException>(() => deployer.DeployAsync(Variables, _output.Enqueue, CancellationToken.None));
 
         // Then it stops with the last status seen and the job's page
-        Assert.Equal($"{_awx.BaseUri}: timed out after 0.5 s following job 4242, last status running ({_awx.BaseUri}#/jobs/playbook/4242)", error.Message);
+        Assert.Equal($"{_awx.BaseUri}: timed out after 2 s following job 4242, last status running ({_awx.BaseUri}#/jobs/playbook/4242)", error.Message);
         Assert.True(_awx.Requests.Count(r => r == "GET /api/v2/jobs/4242/") >= 3);
     }
 

@@ -38,6 +38,19 @@ public sealed class DeployPolicyTests
     }
 
     [Fact]
+    public void Should_deploy_a_mixed_fleet_when_only_the_second_architectures_kernel_changed()
+    {
+        // Given x86_64 stations unchanged and Raspberry Pi (aarch64) stations with a new linux-lts
+        var variables = Variables(new KernelChange("linux-lts", "x86_64", "5.15.41-r0", "5.15.41-r0"), new KernelChange("linux-lts", "aarch64", "5.15.40-r0", "5.15.41-r0"))
+            with { Archs = ["x86_64", "aarch64"] };
+
+        // When and Then: the boot servers are redeployed, naming the architecture, while the first arch's kernel_changed stays false
+        Assert.True(DeployPolicy.KernelChange.ShouldDeploy(variables, out var reason));
+        Assert.Equal("--deploy=kernel-change: deploying 3.15.5, changed since 3.15.4: linux-lts (aarch64) 5.15.40-r0 -> 5.15.41-r0", reason);
+        Assert.False(variables.KernelChanged);
+    }
+
+    [Fact]
     public void Should_deploy_on_a_xen_change()
     {
         var variables = Variables(new KernelChange("linux-lts", "x86_64", "5.15.41-r0", "5.15.41-r0"), new KernelChange("xen-hypervisor", "x86_64", "4.15.2-r0", "4.15.3-r0"));

@@ -14,6 +14,7 @@ public sealed class DeployVariablesTests : IDisposable
     [
         "alpine_version", "alpine_previous_version", "alpine_branch", "alpine_root", "alpine_snapshot_path",
         "alpine_netboot_path", "linux_lts_version", "linux_virt_version", "xen_version", "kernel_changed", "xen_changed",
+        "alpine_arches", "alpine_arch_vars",
     ];
 
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("alpinemirror-deploy-vars-");
@@ -51,6 +52,44 @@ public sealed class DeployVariablesTests : IDisposable
         Assert.Equal("4.15.3-r0", values.GetProperty("xen_version").GetString());
         Assert.False(values.GetProperty("kernel_changed").GetBoolean());
         Assert.True(values.GetProperty("xen_changed").GetBoolean());
+
+        // and every architecture, in --arch order, with its own netboot path, versions and changes
+        Assert.Equal(["x86_64", "aarch64"], values.GetProperty("alpine_arches").EnumerateArray().Select(a => a.GetString()));
+        var perArch = values.GetProperty("alpine_arch_vars");
+        Assert.Equal(["x86_64", "aarch64"], perArch.EnumerateObject().Select(p => p.Name));
+        var aarch64 = perArch.GetProperty("aarch64");
+        Assert.Equal("/srv/alpine/3.15.5/releases/aarch64/netboot", aarch64.GetProperty("netboot_path").GetString());
+        Assert.Equal("5.15.41-r0", aarch64.GetProperty("linux_lts_version").GetString());
+        Assert.Equal(JsonValueKind.Null, aarch64.GetProperty("xen_version").ValueKind);
+        Assert.True(aarch64.GetProperty("kernel_changed").GetBoolean());
+        Assert.False(aarch64.GetProperty("xen_changed").GetBoolean());
+        var x86 = perArch.GetProperty("x86_64");
+        Assert.Equal(values.GetProperty("alpine_netboot_path").GetString(), x86.GetProperty("netboot_path").GetString());
+        Assert.Equal("4.15.3-r0", x86.GetProperty("xen_version").GetString());
+        Assert.False(x86.GetProperty("kernel_changed").GetBoolean());
+    }
+
+    [Fact]
+    public void Should_read_every_configured_architecture_of_a_published_snapshot()
+    {
+        // Given a snapshot whose x86_64 main index is Alpine's real v3.16 one and whose aarch64 index is the v3.22 one
+        var root = new MirrorRoot(Path.Combine(_directory.FullName, "alpine"));
+        Publish(root, "3.16.3", Fixtures.Path("alpine-v3.16-main-x86_64", "APKINDEX.tar.gz"));
+        var aarch64 = Directory.CreateDirectory(Path.Combine(root.SnapshotPath("3.16.3"), "main", "aarch64")).FullName;
+        File.Copy(Fixtures.Path("alpine-v3.22-main-x86_64", "APKINDEX.tar.gz"), Path.Combine(aarch64, "APKINDEX.tar.gz"));
+        using var keys = TrustedKeys.Load(Fixtures.AlpineKeys);
+
+        // When the variables are read for --arch=x86_64,aarch64
+        var variables = DeployVariables.FromPublished(root, "3.16.3", previous: null, keys, ["x86_64", "aarch64"]);
+
+        // Then the top level stays x86_64's, and aarch64 gets its own netboot path and kernel
+        using var json = JsonDocument.Parse(variables.ToJson());
+        Assert.Equal("5.15.78-r0", json.RootElement.GetProperty("linux_lts_version").GetString());
+        Assert.Equal(Path.Combine(root.Path, "3.16.3", "releases", "x86_64", "netboot"), json.RootElement.GetProperty("alpine_netboot_path").GetString());
+        var second = json.RootElement.GetProperty("alpine_arch_vars").GetProperty("aarch64");
+        Assert.Equal(Path.Combine(root.Path, "3.16.3", "releases", "aarch64", "netboot"), second.GetProperty("netboot_path").GetString());
+        Assert.Equal("6.12.58-r0", second.GetProperty("linux_lts_version").GetString());
+        Assert.Equal(["x86_64", "aarch64"], variables.Archs);
     }
 
     [Fact]

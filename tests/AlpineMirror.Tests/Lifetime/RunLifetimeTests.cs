@@ -108,8 +108,8 @@ public sealed class RunLifetimeTests(DemoReleases releases) : ServedDemoUpstream
         using var report = JsonDocument.Parse(File.ReadAllText(json));
         Assert.True(report.RootElement.GetProperty("succeeded").GetBoolean());
         Assert.Equal("3.15.4", report.RootElement.GetProperty("published").GetProperty("to").GetString());
-        // 34 packages, and 3 images with their .sha256 and .sha512 (the demo upstream publishes no .asc).
-        Assert.Equal(34 + 3 * 3, report.RootElement.GetProperty("mirror").GetProperty("downloaded").GetInt32());
+        // 34 packages, and 3 images with their .sha256, .sha512 and .asc (the demo upstream signs its images).
+        Assert.Equal(34 + 3 * 4, report.RootElement.GetProperty("mirror").GetProperty("downloaded").GetInt32());
         Assert.Equal("skipped", report.RootElement.GetProperty("deploy").GetProperty("status").GetString());
     }
 }

@@ -79,7 +79,10 @@ internal sealed class MirrorTestBed : IAsyncDisposable
     /// <summary>Moves upstream to the next point release, as the generator's second release describes it.</summary>
     public void PublishSecondRelease() => Generated.Value.Write(UpstreamRoot, Second);
 
-    private string KeysDirectory => Path.Combine(UpstreamRoot, UpstreamWriter.KeysDirectoryName);
+    public string KeysDirectory => Path.Combine(UpstreamRoot, UpstreamWriter.KeysDirectoryName);
+
+    /// <summary>The OpenPGP key the generated release images are signed with, as --release-keys loads it.</summary>
+    public ReleaseSigningKeys ReleaseKeys() => ReleaseSigningKeys.Load(Path.Combine(UpstreamRoot, UpstreamWriter.ReleaseKeysDirectoryName));
 
     public async Task<MirrorPlan> PlanAsync()
     {
@@ -117,8 +120,11 @@ internal sealed class MirrorTestBed : IAsyncDisposable
         CancellationToken cancellationToken = default, MirrorSettings? settings = null, VerifiedSnapshot? previous = null)
     {
         using var client = new UpstreamClient(ClientOptions);
+        // Packages' own signatures are checked as the Mirror task checks them, unless a test says otherwise.
+        using var keys = TrustedKeys.Load(KeysDirectory);
+        var effective = settings ?? new MirrorSettings { PackageKeys = keys };
         return await new MirrorExecutor(client, ClientOptions)
-            .ExecuteAsync(plan, Layout, staging, previous, settings ?? new MirrorSettings(), progress, cancellationToken);
+            .ExecuteAsync(plan, Layout, staging, previous, effective, progress, cancellationToken);
     }
 
     /// <summary>Renames a verified staging folder into the root and points latest-stable at it, as Relink does.</summary>
@@ -131,10 +137,13 @@ internal sealed class MirrorTestBed : IAsyncDisposable
         return published;
     }
 
-    /// <summary>Records in the root's history that an Update published <paramref name="name"/>, as Relink does.</summary>
-    public Task RecordUpdateAsync(string name) =>
-        new RunHistory(new MirrorRoot(MirrorRootPath)).AppendAsync(
-            new RunRecord(name, null, DateTimeOffset.UtcNow, 0, 0, 0, 0, RunAction.Update), CancellationToken.None);
+    /// <summary>Records that this tool published the folder <paramref name="name"/>, as Relink does.</summary>
+    public Task RecordUpdateAsync(string name)
+    {
+        var root = new MirrorRoot(MirrorRootPath);
+        SnapshotPublication.Record(root, name, root.SnapshotPath(name), new Dictionary<string, string>());
+        return Task.CompletedTask;
+    }
 
     /// <summary>Every file below <paramref name="directory"/> (links included, not followed) as relative path → bytes or link target.</summary>
     public static SortedDictionary<string, string> Tree(string directory)

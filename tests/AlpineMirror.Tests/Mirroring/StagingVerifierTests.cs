@@ -33,8 +33,8 @@ public sealed class StagingVerifierTests : IAsyncLifetime
         var expected = _plan.Repositories.Sum(r => r.Packages.Sum(p => p.Size) + r.Index.Length)
             + _plan.Releases.Sum(r => r.Images.Sum(i => i.Size) + r.LatestReleases.Length);
         Assert.Equal(expected, report.BytesHashed);
-        // latest-releases.yaml, 3 images with .sha256 and .sha512, the netboot folder.
-        Assert.Equal(1 + 3 * 2 + 1, report.ReleaseFiles);
+        // latest-releases.yaml, 3 images with .sha256, .sha512 and .asc, the netboot folder.
+        Assert.Equal(1 + 3 * 3 + 1, report.ReleaseFiles);
     }
 
     [Fact]
@@ -100,6 +100,58 @@ public sealed class StagingVerifierTests : IAsyncLifetime
         var error = Assert.Throws<VerificationException>(() => StagingVerifier.Verify(_plan, _staging, new VerifySettings()));
 
         Assert.Equal(["main/x86_64/evil-1.0-r0.apk: not listed in APKINDEX.tar.gz, expected no such file"], error.Problems);
+    }
+
+    [Fact]
+    public void Should_catch_anything_the_plan_does_not_list_anywhere_in_staging()
+    {
+        // Given folders, files and symlinks beside the planned ones, at every depth
+        Directory.CreateDirectory(Path.Combine(_staging, "testing/x86_64"));
+        File.WriteAllText(Path.Combine(_staging, "testing/x86_64/evil-1.0-r0.apk"), "never verified");
+        File.WriteAllText(Path.Combine(_staging, "notes.txt"), "operator notes");
+        File.CreateSymbolicLink(Path.Combine(_staging, "etc"), "/etc");
+        Directory.CreateDirectory(Path.Combine(_staging, "main/aarch64"));
+        File.WriteAllText(Path.Combine(_staging, "releases/notes.txt"), "operator notes");
+
+        // When verified
+        var error = Assert.Throws<VerificationException>(() => StagingVerifier.Verify(_plan, _staging, new VerifySettings()));
+
+        // Then each is named once, as what it is
+        Assert.Equal(
+        [
+            "etc: not listed in the plan, expected no such symlink",
+            "main/aarch64: not listed in the plan, expected no such folder",
+            "notes.txt: not listed in the plan, expected no such file",
+            "releases/notes.txt: not listed in the plan, expected no such file",
+            "testing: not listed in the plan, expected no such folder",
+        ], error.Problems);
+    }
+
+    [Fact]
+    public void Should_catch_a_planned_folder_that_is_a_symlink_to_a_copy_elsewhere()
+    {
+        // Given community/ moved out of staging and a symlink left in its place: every file in it still checks out
+        var elsewhere = Path.Combine(_bed.WorkDirectory, "community-elsewhere");
+        Directory.Move(Path.Combine(_staging, "community"), elsewhere);
+        File.CreateSymbolicLink(Path.Combine(_staging, "community"), elsewhere);
+
+        var error = Assert.Throws<VerificationException>(() => StagingVerifier.Verify(_plan, _staging, new VerifySettings()));
+
+        Assert.Contains($"community: expected a folder, found a symlink to '{elsewhere}'", error.Problems);
+    }
+
+    [Fact]
+    public void Should_catch_a_signature_file_that_is_a_symlink()
+    {
+        // Given an image's optional .asc replaced by a symlink to a file outside staging
+        var image = _plan.Releases.Single().Images[0].File;
+        var signature = Path.Combine(_staging, "releases/x86_64", image + ".asc");
+        File.Delete(signature);
+        File.CreateSymbolicLink(signature, "/etc/passwd");
+
+        var error = Assert.Throws<VerificationException>(() => StagingVerifier.Verify(_plan, _staging, new VerifySettings()));
+
+        Assert.Equal([$"releases/x86_64/{image}.asc: expected a file or nothing, found a symlink to '/etc/passwd'"], error.Problems);
     }
 
     [Fact]

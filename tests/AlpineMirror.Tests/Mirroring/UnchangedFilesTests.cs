@@ -250,7 +250,7 @@ public sealed class UnchangedFilesTests : IAsyncLifetime
         Assert.Equal(0, mirrored.BytesChecked);
         Assert.Equal(files, report.UnchangedFiles);
         Assert.Equal(plan.Repositories.Sum(r => r.Index.Length) + plan.Releases.Sum(r => r.LatestReleases.Length), report.BytesHashed);
-        Assert.Equal(1 + 3 * 2 + 1, report.ReleaseFiles);
+        Assert.Equal(1 + 3 * 3 + 1, report.ReleaseFiles);
         Assert.True(SameFile(kernel, Path.Combine(_previous, Path.GetRelativePath(staging, kernel))));
 
         // When a netboot file in staging is replaced by a different one

@@ -18,11 +18,10 @@ public sealed class VerifiedSnapshotTests : IDisposable
     public void Dispose() => _directory.Delete(recursive: true);
 
     [Fact]
-    public async Task Should_find_a_snapshot_an_update_published()
+    public void Should_find_a_snapshot_this_tool_published()
     {
-        // Given a history in which an Update published 3.15.5
-        await Record("3.15.4", RunAction.Update);
-        await Record("3.15.5", RunAction.Update);
+        // Given a publication record for the folder 3.15.5
+        Record("3.15.5");
 
         // When 3.15.5 is looked up
         var snapshot = VerifiedSnapshot.Find(_root, "3.15.5");
@@ -34,10 +33,11 @@ public sealed class VerifiedSnapshotTests : IDisposable
     }
 
     [Fact]
-    public async Task Should_not_trust_a_snapshot_only_rolled_back_to_or_never_recorded()
+    public async Task Should_not_trust_a_snapshot_the_history_names_without_a_publication_record()
     {
-        // Given 3.15.4 only rolled back to, 3.15.5 made by hand, and nothing at all for an empty root
-        await Record("3.15.4", RunAction.Rollback);
+        // Given 3.15.4 recorded as published by an Update in the history only, 3.15.5 made by hand, and no name at all
+        await new RunHistory(_root).AppendAsync(
+            new RunRecord("3.15.4", null, DateTimeOffset.UtcNow, 0, 0, 0, 0, RunAction.Update), CancellationToken.None);
 
         Assert.Null(VerifiedSnapshot.Find(_root, "3.15.4"));
         Assert.Null(VerifiedSnapshot.Find(_root, "3.15.5"));
@@ -45,28 +45,35 @@ public sealed class VerifiedSnapshotTests : IDisposable
     }
 
     [Fact]
-    public async Task Should_not_trust_a_recorded_snapshot_whose_folder_is_gone_or_a_symlink()
+    public void Should_not_trust_a_recorded_snapshot_whose_folder_is_gone_replaced_or_a_symlink()
     {
-        // Given Updates that published 3.15.3 (since pruned) and 3.15.5 (now a symlink to 3.15.4)
-        await Record("3.15.3", RunAction.Update);
-        await Record("3.15.5", RunAction.Update);
+        // Given records for 3.15.3 (since deleted), 3.15.4 (since replaced by a new folder) and 3.15.5 (now a symlink)
+        Directory.CreateDirectory(_root.SnapshotPath("3.15.3"));
+        Record("3.15.3");
+        Record("3.15.4");
+        Record("3.15.5");
+        Directory.Delete(_root.SnapshotPath("3.15.3"));
+        Directory.Delete(_root.SnapshotPath("3.15.4"));
+        Directory.CreateDirectory(_root.SnapshotPath("3.15.4"));
         Directory.Delete(_root.SnapshotPath("3.15.5"));
         Directory.CreateSymbolicLink(_root.SnapshotPath("3.15.5"), "3.15.4");
 
         Assert.Null(VerifiedSnapshot.Find(_root, "3.15.3"));
+        Assert.Null(VerifiedSnapshot.Find(_root, "3.15.4"));
         Assert.Null(VerifiedSnapshot.Find(_root, "3.15.5"));
     }
 
     [Fact]
-    public async Task Should_not_trust_anything_when_the_history_cannot_be_read()
+    public void Should_not_trust_anything_when_the_publication_record_cannot_be_read()
     {
-        // Given a recorded Update followed by a line that is not a run record
-        await Record("3.15.5", RunAction.Update);
-        File.AppendAllText(_root.HistoryFile, "{\"snapshot\": 3\n");
+        // Given a record of 3.15.5 cut short
+        Record("3.15.5");
+        var file = _root.PublicationFile("3.15.5");
+        File.WriteAllText(file, File.ReadAllText(file)[..20]);
 
         Assert.Null(VerifiedSnapshot.Find(_root, "3.15.5"));
     }
 
-    private Task Record(string snapshot, RunAction action) =>
-        new RunHistory(_root).AppendAsync(new RunRecord(snapshot, null, DateTimeOffset.UtcNow, 0, 0, 0, 0, action), CancellationToken.None);
+    private void Record(string snapshot) =>
+        SnapshotPublication.Record(_root, snapshot, _root.SnapshotPath(snapshot), new Dictionary<string, string>());
 }

@@ -64,23 +64,41 @@ public sealed class RunHistoryTests : IDisposable
         Assert.DoesNotContain(Directory.EnumerateFiles(_root.Root.StateDirectory, "*", new EnumerationOptions { AttributesToSkip = 0 }), AtomicFile.IsTemporary);
     }
 
+    [Fact]
+    public async Task Should_start_a_new_line_when_the_history_does_not_end_with_one()
+    {
+        // Given a history whose last line lost its newline (an editor, a hand copy)
+        var history = new RunHistory(_root.Root);
+        await history.AppendAsync(Published, CancellationToken.None);
+        await File.WriteAllTextAsync(_root.Root.HistoryFile, (await File.ReadAllTextAsync(_root.Root.HistoryFile)).TrimEnd('\n'));
+
+        // When another run is appended
+        await history.AppendAsync(RolledBack, CancellationToken.None);
+
+        // Then each run is on a line of its own
+        Assert.Equal([Published, RolledBack], history.ReadAll());
+        Assert.Equal(2, (await File.ReadAllLinesAsync(_root.Root.HistoryFile)).Length);
+    }
+
     [Theory]
     [InlineData("""{"snapshot":"3.15.5","previous":null,"time":"2022-07-19T08:30:00Z","added":1,"updated":2,"removed":3,"downloadedBytes":4,"action":"upgrade"}""")]
     [InlineData("""{"snapshot":"3.15.5","time":"2022-07-19T08:30:00Z","added":1,"updated":2,"removed":3,"downloadedBytes":4,"action":"update"}""")]
     [InlineData("""{"snapshot":"3.15.5","previous":null,"time":"2022-07-19T08:30:00Z","added":1,"updated":2,"removed":3,"downloadedBytes":4,"action":"upd""")]
     [InlineData("null")]
-    public async Task Should_name_the_line_that_is_not_a_run_record(string damaged)
+    public async Task Should_skip_a_line_that_is_not_a_run_record_and_name_it_in_a_warning(string damaged)
     {
-        // Given a history whose second line was damaged by hand
+        // Given a history whose second line was damaged by hand, and a run recorded after it
         var history = new RunHistory(_root.Root);
         await history.AppendAsync(Published, CancellationToken.None);
         await File.AppendAllTextAsync(_root.Root.HistoryFile, damaged + "\n");
+        await history.AppendAsync(RolledBack, CancellationToken.None);
 
         // When it is read
-        var error = Assert.Throws<StorageException>(() => history.ReadAll());
+        var warnings = new List<string>();
+        var records = history.ReadAll(warnings.Add);
 
-        // Then the error names the file and the line
-        Assert.Equal(_root.Root.HistoryFile, error.Source);
-        Assert.StartsWith($"{_root.Root.HistoryFile}: line 2: expected a run record", error.Message);
+        // Then the readable runs are all there, and the warning names the file and the line
+        Assert.Equal([Published, RolledBack], records);
+        Assert.StartsWith($"{_root.Root.HistoryFile}: line 2: expected a run record", Assert.Single(warnings));
     }
 }

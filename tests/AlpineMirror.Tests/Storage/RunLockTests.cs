@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using AlpineMirror.Storage;
 using AlpineMirror.Tests.Apk;
+using AlpineMirror.Tests.Support;
 
 namespace AlpineMirror.Tests.Storage;
 
@@ -34,6 +35,25 @@ public sealed class RunLockTests : IDisposable
         Assert.Contains($"pid {holder.RecordedPid} on host builder-7 since 2025-11-26T12:47:03Z", error.Message);
         Assert.Contains("wait for it to finish", error.Message);
         Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_run_whose_environment_disables_dotnet_file_locking_while_another_process_holds_flock()
+    {
+        // Given another process that holds flock(2) on the lock, as an NFS-minded operator's shell script might
+        using var holder = HoldingProcess.Start(_root.LockFile,
+            """printf '{"pid":%d,"host":"builder-7","started":"2025-11-26T12:47:03Z"}' $$ > "$0"; echo ready; exec sleep 60""");
+
+        // When the host runs Prune with .NET's own file locking switched off by the environment
+        var run = await ChildHostProcess.RunAsync(
+            ["--target=Prune", $"--root={_directory.FullName}", "--keep=1"],
+            TimeSpan.FromSeconds(60),
+            new Dictionary<string, string?> { ["DOTNET_SYSTEM_IO_DISABLEFILELOCKING"] = "1" });
+
+        // Then it is still refused (exit 5), naming the holder, and the holder's record is left as it was
+        Assert.True(run.ExitCode == 5, run.ToString());
+        Assert.Contains($"pid {holder.RecordedPid} on host builder-7", run.SingleErrorLine());
+        Assert.Contains("builder-7", ReadPastTheLock(_root.LockFile));
     }
 
     [Fact]

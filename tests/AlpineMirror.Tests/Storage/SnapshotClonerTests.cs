@@ -154,6 +154,54 @@ public sealed class SnapshotClonerTests : IDisposable
     }
 
     [Fact]
+    public async Task Should_clone_only_what_the_expected_tree_lists_and_only_as_what_it_lists()
+    {
+        // Given a published snapshot with strays and symlinks, and a tree listing some of its entries
+        var source = WriteSnapshot(_root.FullName);
+        File.CreateSymbolicLink(Path.Combine(source, "main/x86_64/passwd"), "/etc/passwd");
+        File.CreateSymbolicLink(Path.Combine(source, "etc"), "/etc");
+        var tree = new ExpectedTree()
+            .Add("main/x86_64/APKINDEX.tar.gz", ExpectedEntry.File)
+            .Add("main/x86_64/busybox-1.34.1-r5.apk", ExpectedEntry.File)
+            .Add("main/x86_64/passwd", ExpectedEntry.File)
+            .Add("releases/x86_64/latest-releases.yaml", ExpectedEntry.File)
+            .Add("releases/x86_64/netboot-3.15.4", ExpectedEntry.Subtree)
+            .Add("releases/x86_64/netboot", ExpectedEntry.Symlink)
+            .Add("etc", ExpectedEntry.Folder);
+
+        // When it is cloned with the tree
+        var result = await SnapshotCloner.CloneAsync(source, Staging, tree, CancellationToken.None);
+
+        // Then staging holds the listed files and folders, the whole subtree, and no symlink: not even a listed one
+        Assert.Equal(
+        [
+            "main", "main/x86_64", "main/x86_64/APKINDEX.tar.gz", "main/x86_64/busybox-1.34.1-r5.apk",
+            "releases", "releases/x86_64", "releases/x86_64/latest-releases.yaml",
+            "releases/x86_64/netboot-3.15.4", "releases/x86_64/netboot-3.15.4/initramfs-lts", "releases/x86_64/netboot-3.15.4/vmlinuz-lts",
+        ], FileTree.List(Staging).Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(new CloneResult(5, 5, 0, 0, 0, null), result);
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_staging_folder_that_is_a_symlink_and_write_nothing_where_it_points()
+    {
+        // Given the staging folder replaced by a symlink to a folder elsewhere
+        var source = WriteSnapshot(_root.FullName);
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_root.FullName, "elsewhere")).FullName;
+        Directory.CreateDirectory(Path.GetDirectoryName(Staging)!);
+        File.CreateSymbolicLink(Staging, elsewhere);
+
+        // When a clone into it starts
+        var error = await Assert.ThrowsAsync<StorageException>(() => SnapshotCloner.CloneAsync(source, Staging, CancellationToken.None));
+
+        // Then it is refused on one line naming the link, and nothing is linked where it points
+        Assert.Equal(Staging, error.Source);
+        Assert.Contains($"found a symlink to '{elsewhere}'", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(elsewhere));
+    }
+
+    [Fact]
     public async Task Should_start_an_empty_staging_folder_when_nothing_is_published()
     {
         var result = await SnapshotCloner.CloneAsync(null, Staging, CancellationToken.None);

@@ -16,6 +16,10 @@ public sealed class SnapshotNameTests
     [InlineData("latest-stable", false)]
     [InlineData("v3.15", false)]
     [InlineData("", false)]
+    [InlineData("3.15.9\n", false)]
+    [InlineData("3.15.\u0669", false)]
+    [InlineData("3.15.4\u0660", false)]
+    [InlineData("\uff13.15.5", false)]
     public void Should_accept_only_release_numbers_as_names(string name, bool valid) =>
         Assert.Equal(valid, SnapshotName.IsValid(name));
 
@@ -27,6 +31,17 @@ public sealed class SnapshotNameTests
         var ordered = names.Order(SnapshotName.Comparer).ToArray();
 
         Assert.Equal(["3.15.5", "3.15.5.1", "3.15.5.2", "3.15.5.10", "3.15.6", "3.15.10"], ordered);
+    }
+
+    [Fact]
+    public void Should_refuse_to_parse_a_name_with_a_non_ascii_digit_instead_of_failing_inside_a_sort()
+    {
+        // Given names as a directory listing returns them, one with an Arabic-Indic zero
+        string[] names = ["3.15.5", "3.15.4\u0660"];
+
+        // Then the stray name is not a snapshot name, and sorting the valid ones works
+        Assert.Throws<FormatException>(() => SnapshotName.Parse(names[1]));
+        Assert.Equal(["3.15.5"], names.Where(SnapshotName.IsValid).Order(SnapshotName.Comparer));
     }
 
     [Fact]

@@ -12,6 +12,11 @@ public sealed class SnapshotPublisherTests : IDisposable
 
     private MirrorRoot Root => _root.Root;
 
+    private static readonly Dictionary<string, string> Indexes = new(StringComparer.Ordinal)
+    {
+        ["main/x86_64/APKINDEX.tar.gz"] = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    };
+
     private static string ReadLink(string path) => ExternalCommand.Require("readlink", [path]).OutputText.TrimEnd('\n');
 
     [Fact]
@@ -21,7 +26,7 @@ public sealed class SnapshotPublisherTests : IDisposable
         var staging = _root.AddStaging("3.15.4");
 
         // When it is published
-        var published = SnapshotPublisher.Publish(Root, staging, "3.15.4", "v3.15");
+        var published = SnapshotPublisher.Publish(Root, staging, "3.15.4", "v3.15", Indexes);
 
         // Then the staging folder became the snapshot, both links point to it by relative name, and no panoptiscan appears
         Assert.Equal(new SnapshotSwitch(null, "3.15.4", "v3.15"), published);
@@ -38,7 +43,7 @@ public sealed class SnapshotPublisherTests : IDisposable
     {
         // Given a published 3.15.4, an in-house repository with a package, and a staged 3.15.5
         var old = _root.AddSnapshot("3.15.4");
-        SnapshotPublisher.Publish(Root, _root.AddStaging("3.15.4.1"), "3.15.4.1", "v3.15");
+        SnapshotPublisher.Publish(Root, _root.AddStaging("3.15.4.1"), "3.15.4.1", "v3.15", Indexes);
         var inHouse = Path.Combine(Root.InHouseRepository, "x86_64", "station-tools-1.0-r0.apk");
         Directory.CreateDirectory(Path.GetDirectoryName(inHouse)!);
         File.WriteAllText(inHouse, "in-house package");
@@ -47,7 +52,7 @@ public sealed class SnapshotPublisherTests : IDisposable
         var inHouseModified = Directory.GetLastWriteTimeUtc(Root.InHouseRepository);
 
         // When 3.15.5 is published
-        var published = SnapshotPublisher.Publish(Root, _root.AddStaging("3.15.5"), "3.15.5", "v3.15");
+        var published = SnapshotPublisher.Publish(Root, _root.AddStaging("3.15.5"), "3.15.5", "v3.15", Indexes);
 
         // Then the links moved, the older snapshots and panoptiscan are exactly as they were
         Assert.Equal(new SnapshotSwitch("3.15.4.1", "3.15.5", "v3.15"), published);
@@ -60,15 +65,60 @@ public sealed class SnapshotPublisherTests : IDisposable
     }
 
     [Fact]
+    public void Should_record_the_published_folder_so_that_it_and_no_copy_of_it_is_recognised_as_published()
+    {
+        // Given a verified staging folder
+        var staging = _root.AddStaging("3.15.5");
+
+        // When it is published
+        SnapshotPublisher.Publish(Root, staging, "3.15.5", "v3.15", Indexes);
+
+        // Then its record names the folder the rename put in place, and the signed files it holds
+        var publication = SnapshotPublication.Find(Root, "3.15.5");
+        Assert.NotNull(publication);
+        Assert.Equal(Indexes, publication.Indexes);
+
+        // When the folder is replaced by an exact copy made by hand
+        var snapshot = Root.SnapshotPath("3.15.5");
+        ExternalCommand.Require("cp", ["-a", snapshot, snapshot + ".copy"]);
+        Directory.Delete(snapshot, recursive: true);
+        Directory.Move(snapshot + ".copy", snapshot);
+
+        // Then the record no longer vouches for it
+        Assert.Null(SnapshotPublication.Find(Root, "3.15.5"));
+    }
+
+    [Fact]
+    public void Should_refuse_to_switch_any_link_while_a_real_directory_stands_where_the_branch_alias_goes()
+    {
+        // Given 3.15.4 published, and v3.15 a real directory
+        SnapshotPublisher.Publish(Root, _root.AddStaging("3.15.4"), "3.15.4", "v3.15", Indexes);
+        var alias = Path.Combine(Root.Path, "v3.15");
+        File.Delete(alias);
+        Directory.CreateDirectory(alias);
+        var staging = _root.AddStaging("3.15.5");
+
+        // When 3.15.5 is published
+        var error = Assert.Throws<StorageException>(() => SnapshotPublisher.Publish(Root, staging, "3.15.5", "v3.15", Indexes));
+
+        // Then nothing moved, and the error names the directory
+        Assert.Equal(alias, error.Source);
+        Assert.Equal("3.15.4", ReadLink(Root.LatestStableLink));
+        Assert.True(Directory.Exists(staging));
+        Assert.True(Directory.Exists(alias));
+        Assert.Equal(["3.15.4"], Root.PublishedSnapshots());
+    }
+
+    [Fact]
     public void Should_refuse_a_name_that_is_already_published_and_change_nothing()
     {
         // Given a published 3.15.5 and another staging folder of the same name
-        SnapshotPublisher.Publish(Root, _root.AddStaging("3.15.5"), "3.15.5", "v3.15");
+        SnapshotPublisher.Publish(Root, _root.AddStaging("3.15.5"), "3.15.5", "v3.15", Indexes);
         var staging = _root.AddStaging("3.15.5");
         File.WriteAllText(Path.Combine(staging, "main", "x86_64", "APKINDEX.tar.gz"), "another index");
 
         // When it is published
-        var error = Assert.Throws<StorageException>(() => SnapshotPublisher.Publish(Root, staging, "3.15.5", "v3.15"));
+        var error = Assert.Throws<StorageException>(() => SnapshotPublisher.Publish(Root, staging, "3.15.5", "v3.15", Indexes));
 
         // Then the published snapshot keeps its content and the staging folder stays for another name
         Assert.Equal(Root.SnapshotPath("3.15.5"), error.Source);
@@ -80,7 +130,7 @@ public sealed class SnapshotPublisherTests : IDisposable
     [Fact]
     public void Should_refuse_a_missing_staging_folder()
     {
-        var error = Assert.Throws<StorageException>(() => SnapshotPublisher.Publish(Root, Root.StagingPath("3.15.5"), "3.15.5", "v3.15"));
+        var error = Assert.Throws<StorageException>(() => SnapshotPublisher.Publish(Root, Root.StagingPath("3.15.5"), "3.15.5", "v3.15", Indexes));
 
         Assert.Equal(Root.StagingPath("3.15.5"), error.Source);
         Assert.False(Path.Exists(Root.LatestStableLink));
@@ -91,7 +141,7 @@ public sealed class SnapshotPublisherTests : IDisposable
     {
         var staging = _root.AddStaging("3.15.5");
 
-        var error = Assert.Throws<ConfigurationException>(() => SnapshotPublisher.Publish(Root, staging, "3.15.5", "v3.16"));
+        var error = Assert.Throws<ConfigurationException>(() => SnapshotPublisher.Publish(Root, staging, "3.15.5", "v3.16", Indexes));
 
         Assert.Equal("--branch: snapshot 3.15.5 belongs to v3.15, not to v3.16", error.Message);
         Assert.True(Directory.Exists(staging));
@@ -104,7 +154,7 @@ public sealed class SnapshotPublisherTests : IDisposable
     [InlineData("v3.16", "v3.16")]
     public void Should_name_the_branch_alias_after_the_branch_option(string branch, string alias)
     {
-        SnapshotPublisher.Publish(Root, _root.AddStaging("3.16.2"), "3.16.2", branch);
+        SnapshotPublisher.Publish(Root, _root.AddStaging("3.16.2"), "3.16.2", branch, Indexes);
 
         Assert.Equal("3.16.2", ReadLink(Path.Combine(Root.Path, alias)));
         Assert.Equal("3.16.2", ReadLink(Root.LatestStableLink));
@@ -116,7 +166,7 @@ public sealed class SnapshotPublisherTests : IDisposable
         // Given three published snapshots, the newest current
         foreach (var name in new[] { "3.15.4", "3.15.4.1", "3.15.5" })
         {
-            SnapshotPublisher.Publish(Root, _root.AddStaging(name), name, "v3.15");
+            SnapshotPublisher.Publish(Root, _root.AddStaging(name), name, "v3.15", Indexes);
         }
 
         // When rolling back repeatedly
@@ -137,8 +187,8 @@ public sealed class SnapshotPublisherTests : IDisposable
     public void Should_roll_to_a_named_snapshot_and_refuse_names_that_are_not_published_snapshots()
     {
         // Given 3.15.4 and 3.15.5 published, 3.15.6 only staged, and a rollback to 3.15.4
-        SnapshotPublisher.Publish(Root, _root.AddStaging("3.15.4"), "3.15.4", "v3.15");
-        SnapshotPublisher.Publish(Root, _root.AddStaging("3.15.5"), "3.15.5", "v3.15");
+        SnapshotPublisher.Publish(Root, _root.AddStaging("3.15.4"), "3.15.4", "v3.15", Indexes);
+        SnapshotPublisher.Publish(Root, _root.AddStaging("3.15.5"), "3.15.5", "v3.15", Indexes);
         _root.AddStaging("3.15.6");
         SnapshotPublisher.Rollback(Root, to: null, "v3.15");
 

@@ -134,4 +134,30 @@ public sealed class SnapshotRetentionTests : IDisposable
 
         Assert.Equal($"--keep: expected at least 1 snapshot to keep (the current one), got {keep}", error.Message);
     }
+
+    [Fact]
+    public void Should_never_prune_what_absolute_links_point_to_when_the_root_is_reached_through_a_symlink()
+    {
+        // Given a root reached as srv -> real, latest-stable rolled back to 3.15.4 and v3.14 on 3.14.8, both by
+        // absolute links spelled through real/
+        using var symlinked = new SymlinkedRoot("3.14.8", "3.14.9", "3.15.4", "3.15.5", "3.15.6");
+        var root = symlinked.Root;
+        symlinked.Link("latest-stable", Path.Combine(symlinked.RealPath, "3.15.4"));
+        symlinked.Link("v3.14", Path.Combine(symlinked.RealPath, "3.14.8"));
+        foreach (var name in new[] { "3.15.4", "3.15.5" })
+        {
+            SnapshotPublication.Record(root, name, root.SnapshotPath(name), new Dictionary<string, string>());
+        }
+
+        // When keeping one
+        var deleted = SnapshotRetention.Delete(root, SnapshotRetention.Plan(root, keep: 1));
+
+        // Then only 3.15.5 goes: the newest, what each link points to and the rollback target of the current one stay
+        Assert.Equal(["3.15.5"], deleted);
+        Assert.Equal(["3.14.8", "3.14.9", "3.15.4", "3.15.6"], root.PublishedSnapshots());
+
+        // and its publication record with it, while the kept one's still vouches for its folder
+        Assert.False(File.Exists(root.PublicationFile("3.15.5")));
+        Assert.NotNull(SnapshotPublication.Find(root, "3.15.4"));
+    }
 }

@@ -19,6 +19,7 @@ public sealed class DemoReleases : IDisposable
         FirstRoot = writer.Write(Path.Combine(_directory, First.Version), First).Root;
         SecondRoot = writer.Write(Path.Combine(_directory, Second.Version), Second).Root;
         KeysDirectory = Path.Combine(FirstRoot, UpstreamWriter.KeysDirectoryName);
+        ReleaseKeysDirectory = Path.Combine(FirstRoot, UpstreamWriter.ReleaseKeysDirectoryName);
     }
 
     public UpstreamRelease First { get; }
@@ -27,6 +28,8 @@ public sealed class DemoReleases : IDisposable
     public string FirstRoot { get; }
     public string SecondRoot { get; }
     public string KeysDirectory { get; }
+    /// <summary>The OpenPGP key of the releases' .asc files, for --release-keys.</summary>
+    public string ReleaseKeysDirectory { get; }
 
     public string BranchDirectory(string upstreamRoot) => Path.Combine(upstreamRoot, First.Branch);
 

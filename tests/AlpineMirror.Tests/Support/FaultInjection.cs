@@ -25,6 +25,24 @@ public static class FaultInjection
             return Task.CompletedTask;
         };
 
+    /// <summary>
+    /// Answers nothing until the client gives up (its timeout or cancellation aborts the request): a slow upstream with no
+    /// clock to race. <paramref name="arrived"/> is told when each request has reached the server.
+    /// </summary>
+    public static Func<HttpContext, Func<Task>, Task> Stall(Action? arrived = null) =>
+        async (context, _) =>
+        {
+            arrived?.Invoke();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up, as the test wants.
+            }
+        };
+
     /// <summary>Waits <paramref name="delay"/> (or until the client gives up) before serving.</summary>
     public static Func<HttpContext, Func<Task>, Task> Delay(TimeSpan delay) =>
         async (context, serve) =>

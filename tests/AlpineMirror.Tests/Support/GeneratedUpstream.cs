@@ -18,10 +18,15 @@ public sealed class GeneratedUpstream : IDisposable
         _writer = new UpstreamWriter(_key);
         KeysDirectory = _directory.CreateSubdirectory("keys").FullName;
         _key.WritePublicKey(KeysDirectory);
+        ReleaseKeysDirectory = Path.Combine(_directory.FullName, "release-keys");
+        ReleaseSigner.From(_key).WritePublicKey(ReleaseKeysDirectory);
     }
 
     /// <summary>A folder holding only the public key that signs every release written here.</summary>
     public string KeysDirectory { get; }
+
+    /// <summary>A folder holding only the OpenPGP key that signs every release image written here (--release-keys).</summary>
+    public string ReleaseKeysDirectory { get; }
 
     /// <summary>Writes <paramref name="release"/> into its own upstream root named <paramref name="name"/> and returns that root.</summary>
     public string Write(string name, UpstreamRelease release) =>

@@ -165,6 +165,28 @@ public sealed class PlanTaskTests(DemoReleases releases) : ServedDemoUpstream(re
     }
 
     [Fact]
+    public async Task Should_plan_past_a_folder_named_almost_like_a_snapshot_and_warn_naming_it()
+    {
+        // Given 3.15.4 published and a stray folder whose last digit is an Arabic-Indic zero
+        Root.PublishCopy(Releases.BranchDirectory(Releases.FirstRoot), "3.15.4");
+        Directory.CreateDirectory(Path.Combine(Root.Path, "3.15.4\u0660"));
+        Server.Root = Releases.SecondRoot;
+
+        // When Plan runs, as ./build.sh runs it
+        var run = await ChildHostProcess.RunAsync(
+            ["--target=Plan", $"--root={Root.Path}", $"--upstream={Server.BaseUri}", "--branch=v3.15", $"--keys={Releases.KeysDirectory}",
+             "--retries=0", "--timeout=5", $"--report={Report}"],
+            TimeSpan.FromSeconds(60));
+
+        // Then the stray folder is ignored with a warning that names it, and the plan is made as without it
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Contains($"3.15.4\u0660", run.Output);
+        Assert.Contains("not a snapshot name", run.Output);
+        using var report = JsonDocument.Parse(File.ReadAllText(Report));
+        Assert.Equal("3.15.5", report.RootElement.GetProperty("snapshot").GetString());
+    }
+
+    [Fact]
     public async Task Should_require_a_branch()
     {
         var exitCode = await MirrorHost.Create()

@@ -84,6 +84,54 @@ public sealed class TriggerAnsibleTaskTests(DemoReleases releases) : ServedDemoU
     [Fact]
     public async Task Should_fail_the_build_with_the_playbook_output_when_the_playbook_fails()
     {
+        var run = await RunAsync("Update", $"--ansible-playbook={FailingPlaybook()}");
+
+        Assert.Equal(MirrorExitCodes.Deploy, run.ExitCode);
+        Assert.Contains("boot server refused 3.15.4", run.SingleErrorLine());
+        Assert.Equal("3.15.4", new FileInfo(Path.Combine(Root.Path, "latest-stable")).LinkTarget);
+        using var report = JsonDocument.Parse(File.ReadAllText(Report));
+        Assert.Equal("failed", report.RootElement.GetProperty("deploy").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Should_deploy_again_on_the_next_update_when_the_deploy_of_the_published_snapshot_did_not_complete()
+    {
+        // Given 3.15.4 published and deployed, then 3.15.5 published but its deploy failed
+        var first = await RunAsync("Update");
+        Assert.True(first.ExitCode == ExitCodes.Success, first.ToString());
+        Server.Root = Releases.SecondRoot;
+        var failed = await RunAsync("Update", $"--ansible-playbook={FailingPlaybook()}");
+        Assert.Equal(MirrorExitCodes.Deploy, failed.ExitCode);
+        Assert.Equal("3.15.4", new FileInfo(Path.Combine(_boot, "alpine", "current")).LinkTarget);
+
+        // When the next update finds nothing new upstream, deploying only when kernels change
+        var retried = await RunAsync("Update", "--deploy=kernel-change");
+
+        // Then 3.15.5 is deployed, its kernels compared with what the boot servers last got
+        Assert.True(retried.ExitCode == ExitCodes.Success, retried.ToString());
+        Assert.Equal("3.15.5", new FileInfo(Path.Combine(_boot, "alpine", "current")).LinkTarget);
+        var variables = Deployed("3.15.5");
+        Assert.Equal("3.15.4", variables.GetProperty("alpine_previous_version").GetString());
+        Assert.True(variables.GetProperty("kernel_changed").GetBoolean());
+        Assert.Equal("deployed", DeployStatus());
+
+        // When the update after that runs
+        var quiet = await RunAsync("Update");
+
+        // Then nothing is deployed again
+        Assert.True(quiet.ExitCode == ExitCodes.Success, quiet.ToString());
+        Assert.Null(DeployStatus());
+    }
+
+    private string? DeployStatus()
+    {
+        using var report = JsonDocument.Parse(File.ReadAllText(Report));
+        var deploy = report.RootElement.GetProperty("deploy");
+        return deploy.ValueKind == JsonValueKind.Null ? null : deploy.GetProperty("status").GetString();
+    }
+
+    private string FailingPlaybook()
+    {
         var failing = Path.Combine(_boot, "failing.yml");
         File.WriteAllText(failing, """
             - hosts: all
@@ -92,14 +140,7 @@ public sealed class TriggerAnsibleTaskTests(DemoReleases releases) : ServedDemoU
                 - ansible.builtin.fail:
                     msg: "boot server refused {{ alpine_version }}"
             """);
-
-        var run = await RunAsync("Update", $"--ansible-playbook={failing}");
-
-        Assert.Equal(MirrorExitCodes.Deploy, run.ExitCode);
-        Assert.Contains("boot server refused 3.15.4", run.SingleErrorLine());
-        Assert.Equal("3.15.4", new FileInfo(Path.Combine(Root.Path, "latest-stable")).LinkTarget);
-        using var report = JsonDocument.Parse(File.ReadAllText(Report));
-        Assert.Equal("failed", report.RootElement.GetProperty("deploy").GetProperty("status").GetString());
+        return failing;
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using AlpineMirror.Apk;
 using AlpineMirror.Build;
 using AlpineMirror.Build.Hosting;
@@ -28,11 +29,12 @@ public sealed class UpdateTaskTests(DemoReleases releases) : ServedDemoUpstream(
     private Task<HostRun> UpdateAsync(string root, string keys, params string[] extra) =>
         RunTargetAsync("Update", root, keys, extra);
 
+    // Release signatures are checked in every run; a later --release-keys in extra (another upstream's) wins.
     private Task<HostRun> RunTargetAsync(string target, string root, string keys, params string[] extra) =>
         InProcessHost.RunAsync(
         [
             $"--target={target}", $"--root={root}", $"--upstream={Server.BaseUri}", "--branch=v3.15",
-            $"--keys={keys}", "--retries=1", "--timeout=5", .. extra,
+            $"--keys={keys}", $"--release-keys={Releases.ReleaseKeysDirectory}", "--retries=1", "--timeout=5", .. extra,
         ]);
 
     private async Task PublishFirstReleaseAsync()
@@ -208,6 +210,20 @@ public sealed class UpdateTaskTests(DemoReleases releases) : ServedDemoUpstream(
         Assert.Equal(listing, RootState.Of(Root));
     }
 
+    [Fact]
+    public async Task Should_take_the_lock_before_planning_so_a_locked_root_costs_no_upstream_request()
+    {
+        // Given another run holds the root's lock
+        using var held = RunLock.Acquire(Mirror);
+
+        // When an update starts
+        var run = await UpdateAsync();
+
+        // Then it is refused before Plan asked upstream for anything: the plan is made from the root as it stays
+        Assert.True(run.ExitCode == MirrorExitCodes.Locked, run.ToString());
+        Assert.Empty(Server.RequestedPaths);
+    }
+
     [Theory]
     [InlineData("--force")]
     [InlineData("--max-removed=50")]
@@ -227,13 +243,13 @@ public sealed class UpdateTaskTests(DemoReleases releases) : ServedDemoUpstream(
             },
         };
         Server.Root = upstream.Write("first", first);
-        var published = await UpdateAsync(Root.Path, upstream.KeysDirectory);
+        var published = await UpdateAsync(Root.Path, upstream.KeysDirectory, $"--release-keys={upstream.ReleaseKeysDirectory}");
         Assert.True(published.ExitCode == ExitCodes.Success, published.ToString());
         var previous = TreeDigest.Lines(Mirror.SnapshotPath("3.15.4"));
         Server.Root = upstream.Write("trimmed", trimmed);
 
         // When the update is not allowed to drop that much
-        var guarded = await UpdateAsync(Root.Path, upstream.KeysDirectory);
+        var guarded = await UpdateAsync(Root.Path, upstream.KeysDirectory, $"--release-keys={upstream.ReleaseKeysDirectory}");
 
         // Then it stops before Relink
         Assert.Equal(MirrorExitCodes.WipeGuard, guarded.ExitCode);
@@ -242,7 +258,7 @@ public sealed class UpdateTaskTests(DemoReleases releases) : ServedDemoUpstream(
         AssertNothingNewPublished(previous);
 
         // When it is allowed
-        var allowed = await UpdateAsync(Root.Path, upstream.KeysDirectory, allowance);
+        var allowed = await UpdateAsync(Root.Path, upstream.KeysDirectory, $"--release-keys={upstream.ReleaseKeysDirectory}", allowance);
 
         // Then it publishes
         Assert.True(allowed.ExitCode == ExitCodes.Success, allowed.ToString());
@@ -250,6 +266,39 @@ public sealed class UpdateTaskTests(DemoReleases releases) : ServedDemoUpstream(
         Assert.Equal(TreeDigest.Lines(Path.Combine(Server.Root, "v3.15")), TreeDigest.Lines(Mirror.SnapshotPath("3.15.5")));
         Assert.Equal(30, Directory.GetFiles(Mirror.SnapshotPath("3.15.5"), "*.apk", SearchOption.AllDirectories).Length);
         Assert.Equal(previous, TreeDigest.Lines(Mirror.SnapshotPath("3.15.4")));
+    }
+
+    [Fact]
+    public async Task Should_publish_nothing_when_the_netboot_kernel_was_replaced_and_latest_releases_rewritten_to_match()
+    {
+        // Given 3.15.4 published, then an upstream 3.15.5 whose netboot tarball carries another vmlinuz-lts, with
+        // latest-releases.yaml, .sha256 and .sha512 rewritten for it (upstream's .asc left as signed)
+        await PublishFirstReleaseAsync();
+        var forged = Path.Combine(Root.Path, "..", Path.GetFileName(Root.Path) + ".upstream");
+        var copy = ExternalCommand.Run("cp", ["-a", Releases.SecondRoot, forged]);
+        Assert.True(copy.ExitCode == 0, copy.Error);
+        try
+        {
+            var tarball = ForgedNetboot.ReplaceBootFile(Path.Combine(forged, "v3.15/releases/x86_64"), "vmlinuz-lts", ForgedNetboot.EvilKernel);
+            Server.Root = forged;
+            var before = RootState.Of(Root);
+
+            // When the update runs with the release keys
+            var run = await UpdateAsync();
+
+            // Then it exits with the verification code on one line naming the tarball, and the root is as it was
+            Assert.Equal(MirrorExitCodes.Verification, run.ExitCode);
+            Assert.Matches($@"^Error: http://127\.0\.0\.1:\d+/alpine/v3\.15/releases/x86_64/{Regex.Escape(tarball)}: OpenPGP signature .*: BAD signature by release key [0-9A-F]{{16}}: the file differs from what was signed$",
+                run.SingleErrorLine());
+            Assert.Equal("3.15.4", LinkTarget(MirrorRoot.LatestStableName));
+            Assert.Equal(["3.15.4"], Mirror.PublishedSnapshots());
+            Assert.Equal(before.Where(l => !l.StartsWith(".alpinemirror/staging", StringComparison.Ordinal)),
+                RootState.Of(Root).Where(l => !l.StartsWith(".alpinemirror/staging", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            Directory.Delete(forged, recursive: true);
+        }
     }
 
     [Theory]
@@ -304,10 +353,7 @@ public sealed class UpdateTaskTests(DemoReleases releases) : ServedDemoUpstream(
         // Given 3.15.4 published, and a run for 3.15.5 stopped inside Relink (a crash or power loss): staging was
         // verified and renamed into place, but latest-stable and v3.15 were not switched yet
         await PublishFirstReleaseAsync();
-        Server.Root = Releases.SecondRoot;
-        var verified = await RunTargetAsync("Verify", Root.Path, Releases.KeysDirectory);
-        Assert.True(verified.ExitCode == ExitCodes.Success, verified.ToString());
-        Directory.Move(Mirror.StagingPath("3.15.5"), Mirror.SnapshotPath("3.15.5"));
+        await StopAfterRenameIntoPlaceAsync();
 
         // When the operator runs the update again
         var run = await UpdateAsync();
@@ -319,6 +365,168 @@ public sealed class UpdateTaskTests(DemoReleases releases) : ServedDemoUpstream(
         Assert.Equal("3.15.5", LinkTarget(MirrorRoot.LatestStableName));
         Assert.Equal("3.15.5", LinkTarget("v3.15"));
         Assert.Equal("3.15.4", Mirror.PreviousSnapshot());
+    }
+
+    [Fact]
+    public async Task Should_finish_an_interrupted_relink_and_record_it_even_when_a_line_of_the_history_is_damaged()
+    {
+        // Given a relink interrupted after its rename, and a history whose last line was cut off without a newline
+        await PublishFirstReleaseAsync();
+        await StopAfterRenameIntoPlaceAsync();
+        await File.AppendAllTextAsync(Mirror.HistoryFile, """{"snapshot":"3.15.4","previous":nu""");
+
+        // When the update runs
+        var run = await UpdateAsync();
+
+        // Then it completes the publication and records it on a line of its own
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Equal("3.15.5", LinkTarget(MirrorRoot.LatestStableName));
+        Assert.Equal(
+            [("3.15.4", RunAction.Update), ("3.15.5", RunAction.Update)],
+            new RunHistory(Mirror).ReadAll().Select(r => (r.Snapshot, r.Action)));
+    }
+
+    /// <summary>
+    /// Leaves the root as a run for 3.15.5 that stopped inside Relink leaves it: published by a real update, then its
+    /// links and history line taken back, so only the rename into place happened.
+    /// </summary>
+    private async Task StopAfterRenameIntoPlaceAsync()
+    {
+        var history = await File.ReadAllLinesAsync(Mirror.HistoryFile);
+        Server.Root = Releases.SecondRoot;
+        var published = await UpdateAsync();
+        Assert.True(published.ExitCode == ExitCodes.Success, published.ToString());
+        AtomicSymlink.Replace(Mirror.LatestStableLink, "3.15.4");
+        AtomicSymlink.Replace(Path.Combine(Root.Path, "v3.15"), "3.15.4");
+        await File.WriteAllLinesAsync(Mirror.HistoryFile, history);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Should_refuse_a_folder_made_by_hand_where_the_release_upstream_serves_would_go_and_publish_nothing(bool indexesOnly)
+    {
+        // Given 3.15.4 published, upstream at 3.15.5, and upstream's 3.15.5 tree copied by hand into [ALPINE]/3.15.5,
+        // with one package replaced by garbage of the same size, or holding only the signed indexes and release lists
+        await PublishFirstReleaseAsync();
+        Server.Root = Releases.SecondRoot;
+        var handMade = Mirror.SnapshotPath("3.15.5");
+        CopyTree(Releases.BranchDirectory(Releases.SecondRoot), handMade);
+        if (indexesOnly)
+        {
+            foreach (var file in Directory.EnumerateFiles(handMade, "*", SearchOption.AllDirectories)
+                         .Where(f => Path.GetFileName(f) is not ("APKINDEX.tar.gz" or "latest-releases.yaml")))
+            {
+                File.Delete(file);
+            }
+        }
+        else
+        {
+            ReplaceWithGarbage(Path.Combine(handMade, "main", "x86_64", UpdatedKernelPackage()));
+        }
+
+        var handMadeBefore = TreeDigest.Lines(handMade);
+        var previous = TreeDigest.Lines(Mirror.SnapshotPath("3.15.4"));
+
+        // When
+        var run = await UpdateAsync();
+
+        // Then it is refused as untrusted, with one line naming the folder and what to do; nothing is linked or recorded
+        Assert.Equal(MirrorExitCodes.Verification, run.ExitCode);
+        Assert.Matches($"^Error: {Regex.Escape(handMade)}: .*not published by this tool.*move it out of the root", run.SingleErrorLine());
+        Assert.Equal("3.15.4", LinkTarget(MirrorRoot.LatestStableName));
+        Assert.Equal("3.15.4", LinkTarget("v3.15"));
+        Assert.Equal(previous, TreeDigest.Lines(Mirror.SnapshotPath("3.15.4")));
+        Assert.Equal(handMadeBefore, TreeDigest.Lines(handMade));
+        Assert.Single(new RunHistory(Mirror).ReadAll());
+
+        // When the operator moves it out of the way and runs the update again
+        Directory.Move(handMade, Path.Combine(Root.Path, "hand-made"));
+        var again = await UpdateAsync();
+
+        // Then the release is mirrored and verified by the tool: exactly upstream's tree
+        Assert.True(again.ExitCode == ExitCodes.Success, again.ToString());
+        Assert.Equal("3.15.5", LinkTarget(MirrorRoot.LatestStableName));
+        Assert.Equal(TreeDigest.Lines(Releases.BranchDirectory(Releases.SecondRoot)), TreeDigest.Lines(handMade));
+    }
+
+    [Fact]
+    public async Task Should_hash_in_full_a_previous_snapshot_that_was_replaced_by_hand_since_the_tool_published_it()
+    {
+        // Given 3.15.4 published by an update (the history says so), then replaced by a hand copy of upstream's tree in
+        // which a package 3.15.5 keeps unchanged is garbage of the same size
+        await PublishFirstReleaseAsync();
+        var previous = Mirror.SnapshotPath("3.15.4");
+        Directory.Delete(previous, recursive: true);
+        CopyTree(Releases.BranchDirectory(Releases.FirstRoot), previous);
+        var unchanged = Releases.First.Repositories["main"]
+            .Select(p => $"{p.Name}-{p.Version}.apk")
+            .Intersect(Releases.Second.Repositories["main"].Select(p => $"{p.Name}-{p.Version}.apk"))
+            .First();
+        ReplaceWithGarbage(Path.Combine(previous, "main", "x86_64", unchanged));
+        Server.Root = Releases.SecondRoot;
+
+        // When 3.15.5 is published in the default --verify=changed mode
+        var run = await UpdateAsync("--verify=changed");
+
+        // Then nothing of the hand copy was taken on trust: 3.15.5 is exactly upstream's tree
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Equal(TreeDigest.Lines(Releases.BranchDirectory(Releases.SecondRoot)), TreeDigest.Lines(Mirror.SnapshotPath("3.15.5")));
+    }
+
+    [Fact]
+    public async Task Should_bring_the_branch_alias_back_to_latest_stable_when_a_relink_stopped_between_its_two_renames()
+    {
+        // Given 3.15.5 published over 3.15.4, and v3.15 left on 3.15.4 as a crash between the two renames leaves it
+        await PublishFirstReleaseAsync();
+        Server.Root = Releases.SecondRoot;
+        var published = await UpdateAsync();
+        Assert.True(published.ExitCode == ExitCodes.Success, published.ToString());
+        AtomicSymlink.Replace(Path.Combine(Root.Path, "v3.15"), "3.15.4");
+
+        // When the update runs again with nothing new upstream
+        var run = await UpdateAsync();
+
+        // Then v3.15 follows latest-stable again, and nothing is published twice
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Equal("3.15.5", LinkTarget(MirrorRoot.LatestStableName));
+        Assert.Equal("3.15.5", LinkTarget("v3.15"));
+        Assert.Equal(["3.15.4", "3.15.5"], Mirror.PublishedSnapshots());
+    }
+
+    [Fact]
+    public async Task Should_refuse_to_publish_while_a_real_directory_stands_where_the_branch_alias_goes_and_leave_it_alone()
+    {
+        // Given 3.15.4 published, v3.15 replaced by a real directory of the operator's, and upstream at 3.15.5
+        await PublishFirstReleaseAsync();
+        var alias = Path.Combine(Root.Path, "v3.15");
+        File.Delete(alias);
+        Directory.CreateDirectory(alias);
+        File.WriteAllText(Path.Combine(alias, "notes.txt"), "the operator's");
+        Server.Root = Releases.SecondRoot;
+
+        // When
+        var run = await UpdateAsync();
+
+        // Then nothing is switched: one line names the directory, and it is left as it was
+        Assert.Equal(ExitCodes.Failure, run.ExitCode);
+        Assert.Matches($"^Error: {Regex.Escape(alias)}: .*real directory.*move it", run.SingleErrorLine());
+        Assert.Equal("3.15.4", LinkTarget(MirrorRoot.LatestStableName));
+        Assert.Equal(["3.15.4"], Mirror.PublishedSnapshots());
+        Assert.Equal("the operator's", File.ReadAllText(Path.Combine(alias, "notes.txt")));
+    }
+
+    private static void CopyTree(string source, string destination)
+    {
+        var copied = ExternalCommand.Run("cp", ["-a", source, destination]);
+        Assert.True(copied.ExitCode == 0, copied.Error);
+    }
+
+    private static void ReplaceWithGarbage(string file)
+    {
+        var size = (int)new FileInfo(file).Length;
+        File.Delete(file);
+        File.WriteAllBytes(file, System.Security.Cryptography.RandomNumberGenerator.GetBytes(size));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Text;
 using AlpineMirror.Upstream;
 
 namespace AlpineMirror.Tests.Upstream;
@@ -247,6 +248,49 @@ public class LatestReleasesTests
         var error = Assert.Throws<ReleaseFormatException>(() => LatestReleases.Parse(yaml, Source));
 
         Assert.Equal($"{Source}: line 11: expected one YAML document, found another", error.Message);
+    }
+
+    [Fact]
+    public void Should_refuse_deeply_nested_lists_at_once_naming_the_limit()
+    {
+        // Given 200 KB of nested lists under a field nobody reads, below the size cap: YamlDotNet alone takes minutes on it
+        var depth = 100_000;
+        var yaml = Entry("3.15.5", "a.iso") + "  unused: " + new string('[', depth) + new string(']', depth) + "\n";
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        // When it is parsed
+        var error = Assert.Throws<ReleaseFormatException>(() => LatestReleases.Parse(Encoding.UTF8.GetBytes(yaml), Source));
+
+        // Then one line names the nesting limit, and no time was spent on the rest
+        Assert.Equal($"{Source}: line 10: nesting: expected at most 8 levels of lists and mappings, got more", error.Message);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public void Should_refuse_a_file_larger_than_the_cap_from_bytes_and_from_a_stream()
+    {
+        // Given a valid list padded with a comment past 256 KiB
+        var yaml = Encoding.UTF8.GetBytes(Entry("3.15.5", "a.iso") + "# " + new string('x', LatestReleases.MaxBytes) + "\n");
+
+        // When it is parsed from bytes or from a stream
+        var fromBytes = Assert.Throws<ReleaseFormatException>(() => LatestReleases.Parse(yaml, Source));
+        var fromStream = Assert.Throws<ReleaseFormatException>(() => LatestReleases.Parse(new MemoryStream(yaml), Source));
+
+        // Then both name the cap
+        Assert.Equal($"{Source}: size: expected at most 262144 bytes (real files are a few kilobytes), got {yaml.Length}", fromBytes.Message);
+        Assert.Equal($"{Source}: size: expected at most 262144 bytes (real files are a few kilobytes), got more", fromStream.Message);
+    }
+
+    [Fact]
+    public void Should_read_a_real_sized_file_far_below_the_cap()
+    {
+        // Given the real excerpts, repeated to a dozen images as a full arch folder lists them
+        var excerpt = File.ReadAllText(Excerpt("x86")).Replace("---\n", "");
+        var yaml = "---\n" + string.Concat(Enumerable.Repeat(excerpt, 6));
+
+        // When parsed, Then all twelve images are read
+        Assert.Equal(12, LatestReleases.Parse(yaml, Source).Images.Count);
+        Assert.True(Encoding.UTF8.GetByteCount(yaml) < LatestReleases.MaxBytes / 20);
     }
 
     // Nine lines per entry: entry 2's "-" is on line 10 and its first field, the line errors name, on line 11.

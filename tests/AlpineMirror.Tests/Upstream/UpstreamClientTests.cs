@@ -129,22 +129,24 @@ public sealed class UpstreamClientTests : IAsyncLifetime
     [Fact]
     public async Task Should_retry_a_slow_response_and_give_up_after_each_attempt_times_out()
     {
-        _server.Intercept = FaultInjection.Delay(TimeSpan.FromSeconds(30));
-        using var client = new UpstreamClient(Fast with { Timeout = TimeSpan.FromMilliseconds(150), Retries = 1 });
+        // Given upstream that never answers; the timeout is long enough for a request to reach it on a loaded machine
+        _server.Intercept = FaultInjection.Stall();
+        using var client = new UpstreamClient(Fast with { Timeout = TimeSpan.FromSeconds(1), Retries = 1 });
         var clock = Stopwatch.StartNew();
 
         var error = await Assert.ThrowsAsync<UpstreamException>(() => client.GetBytesAsync(IndexUri, 10 << 20, CancellationToken.None));
 
-        Assert.Equal($"{IndexUri.AbsoluteUri}: no complete response within 0.15 s (after 2 attempts)", error.Message);
+        Assert.Equal($"{IndexUri.AbsoluteUri}: no complete response within 1 s (after 2 attempts)", error.Message);
         Assert.Equal(2, _server.RequestCount);
-        Assert.InRange(clock.Elapsed, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(10));
+        Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(2), $"gave up after {clock.Elapsed}, before two timeouts");
     }
 
     [Fact]
     public async Task Should_succeed_when_only_the_first_attempt_is_slow()
     {
-        _server.Intercept = FaultInjection.FirstRequests(1, FaultInjection.Delay(TimeSpan.FromSeconds(30)));
-        using var client = new UpstreamClient(Fast with { Timeout = TimeSpan.FromMilliseconds(500) });
+        // Given upstream that never answers the first request; the timeout leaves the second ample time on a loaded machine
+        _server.Intercept = FaultInjection.FirstRequests(1, FaultInjection.Stall());
+        using var client = new UpstreamClient(Fast with { Timeout = TimeSpan.FromSeconds(2) });
 
         var bytes = await client.GetBytesAsync(IndexUri, 10 << 20, CancellationToken.None);
 
@@ -238,21 +240,27 @@ public sealed class UpstreamClientTests : IAsyncLifetime
     [Fact]
     public async Task Should_not_cut_a_streamed_body_when_the_attempt_timeout_elapses_later()
     {
-        // Headers at once, then the body slowly: the timeout bounds waiting for headers, not a long download.
+        // Given upstream sending the headers and a first byte at once, and the rest only when the test says so: the
+        // timeout bounds waiting for headers, not a long download
+        var timeout = TimeSpan.FromSeconds(1);
+        var rest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _server.Intercept = async (context, _) =>
         {
             context.Response.ContentLength = 4;
-            for (var i = 0; i < 4; i++)
-            {
-                await context.Response.Body.WriteAsync(new[] { (byte)i });
-                await context.Response.Body.FlushAsync();
-                await Task.Delay(150);
-            }
+            await context.Response.Body.WriteAsync(new byte[] { 0 });
+            await context.Response.Body.FlushAsync();
+            await rest.Task;
+            await context.Response.Body.WriteAsync(new byte[] { 1, 2, 3 });
         };
-        using var client = new UpstreamClient(Fast with { Timeout = TimeSpan.FromMilliseconds(100) });
+        using var client = new UpstreamClient(Fast with { Timeout = timeout });
 
+        // When the headers are in, and the rest of the body comes only after the timeout has certainly elapsed
         using var response = await client.GetStreamingAsync(IndexUri, rangeStart: null, CancellationToken.None);
+        await Task.Delay(timeout * 1.5);
+        rest.SetResult();
         var body = await response.Content.ReadAsByteArrayAsync();
+
+        // Then the whole body arrives over the one request
 
         Assert.Equal([0, 1, 2, 3], body);
         Assert.Equal(1, _server.RequestCount);
@@ -318,9 +326,11 @@ public sealed class UpstreamClientTests : IAsyncLifetime
     [Fact]
     public async Task Should_stop_when_cancelled_instead_of_reporting_an_upstream_failure()
     {
-        _server.Intercept = FaultInjection.Delay(TimeSpan.FromSeconds(30));
+        // Given upstream that never answers, and a run cancelled once its request has reached upstream
+        // Not disposed: a request still in flight may reach upstream and cancel it again after the test.
+        var cancellation = new CancellationTokenSource();
+        _server.Intercept = FaultInjection.Stall(arrived: cancellation.Cancel);
         using var client = new UpstreamClient(Fast);
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetBytesAsync(IndexUri, 10 << 20, cancellation.Token));
 
