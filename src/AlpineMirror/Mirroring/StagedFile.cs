@@ -72,11 +72,5 @@ internal static class StagedFile
     }
 
     /// <summary>True for a regular file (not a symlink, not a folder) of exactly <paramref name="size"/> bytes.</summary>
-    /// <remarks>One statx(2); a FileInfo would lstat, readlink and stat (still used where libc has no statx).</remarks>
-    public static bool HasSize(string path, long size) => LibC.StatNoFollow(path, out var status) switch
-    {
-        0 => status.IsRegularFile && status.Size == size,
-        LibC.ENOSYS => new FileInfo(path) is { Exists: true, LinkTarget: null } file && file.Length == size,
-        _ => false,
-    };
+    public static bool HasSize(string path, long size) => FileStatus.IsRegularFileOfSize(path, size);
 }
