@@ -323,6 +323,13 @@ done
 noop_seconds=$(median "${noop_walls[@]}")
 noop_cpu=$(median "${noop_cpus[@]}")
 
+# What each incremental left behind, beside upstream's 3.15.5.
+apk_listing() { (cd "$1" && find main community -name '*.apk' | sort); }
+published="$(readlink -f "$ours/latest-stable")"
+ours_diff=$(diff -r -q "$upstream/$branch" "$published" 2>&1 | wc -l || true)
+wget_stale_index=$(cmp -s "$upstream/$branch/main/x86_64/APKINDEX.tar.gz" "$work/wget/3.15.5/main/x86_64/APKINDEX.tar.gz" && echo no || echo yes)
+wget_extra_apk=$(comm -13 <(apk_listing "$upstream/$branch") <(apk_listing "$work/wget/3.15.5") | wc -l)
+
 # --- 4b. at a distance -----------------------------------------------------------------------------------------
 say "The 1 % release and a full mirror at $latency_ms ms per request (delay-proxy)"
 bench_tool delay-proxy --upstream-port "${base_url##*:}" --delay-ms "$latency_ms" >"$work/logs/proxy.out" 2>&1 &
