@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net;
 using AlpineMirror.Apk;
 using AlpineMirror.Storage;
@@ -17,7 +18,8 @@ namespace AlpineMirror.Mirroring;
 /// bytes already written (a server answering 200 instead of 206 restarts the file and the check). Wrong bytes are
 /// retried from scratch, since a CDN can serve a corrupt copy once. Both share the client's retry budget.
 /// </remarks>
-internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOptions options, MirrorCounters counters)
+/// <param name="roundTrip">Receives the time from each request to its response headers.</param>
+internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOptions options, MirrorCounters counters, RoundTrip roundTrip)
 {
     private const int BufferSize = 128 * 1024;
     private const UnixFileMode ReadableByAll =
@@ -105,7 +107,9 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
     private async Task TransferAsync(Uri uri, TemporaryDownload download, CancellationToken cancellationToken)
     {
         var start = download.Written;
+        var sentAt = Stopwatch.GetTimestamp();
         using var response = await client.GetStreamingAsync(uri, start > 0 ? start : null, cancellationToken);
+        roundTrip.Answered(sentAt);
         if (start > 0)
         {
             if (response.StatusCode != HttpStatusCode.PartialContent)
