@@ -27,8 +27,11 @@ internal static class DownloadWorkers
         }
 
         var factor = Math.Clamp(roundTrip.Shortest / RoundTripPerWorker, 1, MaxFactor);
-        return Math.Max(parallel, Math.Min(Cap, (int)(parallel * factor)));
+        return Math.Max(parallel, Math.Min(Most(parallel), (int)(parallel * factor)));
     }
+
+    /// <summary>The most workers <paramref name="parallel"/> ever becomes, however far upstream is.</summary>
+    public static int Most(int parallel) => Math.Max(parallel, Math.Min(Cap, parallel * MaxFactor));
 
     public static async Task RunAsync(
         IReadOnlyList<Func<CancellationToken, Task>> work, int parallel, RoundTrip roundTrip, CancellationToken cancellationToken)
