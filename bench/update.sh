@@ -333,7 +333,9 @@ wget_extra_apk=$(comm -13 <(apk_listing "$upstream/$branch") <(apk_listing "$wor
 
 # --- 4b. at a distance -----------------------------------------------------------------------------------------
 say "The 1 % release and a full mirror at $latency_ms ms per request (delay-proxy)"
-bench_tool delay-proxy --upstream-port "${base_url##*:}" --delay-ms "$latency_ms" >"$work/logs/proxy.out" 2>&1 &
+# Started as dotnet itself, not through the bench_tool function: $! is then the proxy, which the clean-up stops.
+dotnet "$work/bench-tool/AlpineMirror.Benchmarks.dll" delay-proxy --upstream-port "${base_url##*:}" --delay-ms "$latency_ms" \
+  >"$work/logs/proxy.out" 2>&1 &
 proxy_pid=$!
 for _ in $(seq 100); do
   grep -q '^port=' "$work/logs/proxy.out" 2>/dev/null && break
