@@ -21,9 +21,20 @@
 #        rsync     rsync -a --delete --link-dest=<previous rsync snapshot> over the local file system from the
 #                  served tree into a new snapshot (no rsync:// daemon, so no network cost at all: a strict bound)
 #      and a no-op update (ours again, nothing changed upstream).
+#   4b. The same two updates against a distant upstream: `AlpineMirror.Benchmarks delay-proxy` on 127.0.0.1 holds
+#      every request (and every new connection) for BENCH_LATENCY_MS before passing it to nginx (no tc netem here):
+#        ours      the 1 % release into a hard-link copy of the 3.15.4 root, and a full mirror of 3.15.5 into an empty one
+#        parallel  the same files each fetched, BENCH_PARALLEL `wget -i` through the same proxy
+#   4c. Scale: Plan alone against signed indexes of BENCH_SCALE packages (each count spread over main, community and
+#      testing for x86_64 and aarch64; `generate-indexes`, no package files), from a published snapshot of the same
+#      indexes with 1 % changed: wall, CPU and peak memory per count, and CPU per package at the largest count
+#      against the smallest (linear: at most 1.5×).
 #   5. Snapshot of the published 10,000-file tree, three times each, interleaved, median: SnapshotCloner.CloneAsync
 #      (timed inside `AlpineMirror.Benchmarks clone`, one process per clone, no runtime start-up), `cp -al`, `cp -r`.
-#   6. Prints a table of figures and ratios against the DESIGN.md §8 targets; no results are kept in the repository.
+#   6. Prints a table of figures and ratios against their targets (DESIGN.md §8 and the performance targets: full
+#      mirror ≤ 1.0× parallel wget, a 1 % release ≤ 1.0× rsync --link-dest, a no-op ≤ 0.4 s and ≤ 3 requests, at
+#      20 ms per request the 1 % release ≤ 1.5 s and the full mirror ≤ 1.0× parallel wget through the same proxy, Plan
+#      linear in the package count and under 250 MB); no results are kept in the repository.
 #
 # Figures: wall times from `date` around each command (ours includes the .NET start-up), after a `sync` so that no
 # contender pays for another's writeback; CPU time (user + system, GNU time) beside them, because on a busy machine
@@ -39,8 +50,10 @@
 # The script deletes nothing until it has measured everything; leave a few minutes between runs.
 #
 # Environment: BENCH_PACKAGES (10000), BENCH_BYTES (20000), BENCH_CHANGED (0.01), BENCH_PARALLEL (8), BENCH_SEED (1),
+# BENCH_LATENCY_MS (20), BENCH_SCALE ("12500 25000 50000"),
 # BENCH_WORK (a new folder under ${TMPDIR:-/tmp}; it must not exist yet), BENCH_KEEP=1 keeps the work folder.
-# Takes about 4 minutes on 2 cores, mostly generating the two upstream releases; needs about 2 GB of disk.
+# Takes about 6 minutes on 2 cores, mostly generating the two upstream releases and the two full mirrors at
+# BENCH_LATENCY_MS per request; needs about 2.5 GB of disk.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,6 +62,8 @@ package_bytes="${BENCH_BYTES:-20000}"
 changed="${BENCH_CHANGED:-0.01}"
 parallel="${BENCH_PARALLEL:-8}"
 seed="${BENCH_SEED:-1}"
+latency_ms="${BENCH_LATENCY_MS:-20}"
+read -r -a scale_counts <<<"${BENCH_SCALE:-12500 25000 50000}"
 branch=v3.15
 bench_project="$repo/tests/AlpineMirror.Benchmarks"
 
@@ -100,8 +115,13 @@ work="$(cd "$work" && pwd)"
 # nginx's workers drop to an unprivileged user and must be able to walk down to the served files.
 chmod 755 "$work"
 nginx_pid=""
+proxy_pid=""
 cleanup() {
   local code=$?
+  if [[ -n "$proxy_pid" ]] && kill -0 "$proxy_pid" 2>/dev/null; then
+    kill -TERM "$proxy_pid" 2>/dev/null || true
+    wait "$proxy_pid" 2>/dev/null || true
+  fi
   if [[ -n "$nginx_pid" ]] && kill -0 "$nginx_pid" 2>/dev/null; then
     kill -TERM "$nginx_pid" 2>/dev/null || true
     wait "$nginx_pid" 2>/dev/null || true
@@ -203,6 +223,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 # measure NAME COMMAND...: runs it under GNU time; records NAME_seconds, NAME_rss_kb, NAME_requests, NAME_bytes,
 # NAME_connections and the log lines in $work/logs/NAME.requests. Output goes to $work/logs/NAME.log.
 declare -A figure
+f() { echo "${figure[$1]}"; }
 log_lines() { if [[ -f "$access_log" ]]; then wc -l <"$access_log"; else echo 0; fi; }
 measure() {
   local name="$1"; shift
@@ -247,8 +268,9 @@ request_kinds() {
 }
 
 # GNU time runs programs, not shell functions: each contender is a command line.
+# update_command NAME [ROOT [BASE_URL]]
 update_command() {
-  update=(dotnet "$work/host/AlpineMirror.Build.dll" --target=Update --root="$ours" --upstream="$base_url/" --branch="$branch" \
+  update=(dotnet "$work/host/AlpineMirror.Build.dll" --target=Update --root="${2:-$ours}" --upstream="${3:-$base_url}/" --branch="$branch" \
     --keys="$upstream/keys" --parallel="$parallel" --report="$work/logs/report-$1.json")
 }
 wget_mirror=(wget --mirror --no-parent --no-host-directories --cut-dirs=1 -e robots=off -q)
@@ -264,6 +286,9 @@ awk '$3 == 200 { print base $2 }' base="$base_url" "$work/logs/ours_full.request
 split -n "r/$parallel" -d "$work/full-urls.txt" "$work/parallel-list."
 measure parallel_full bash -c "$parallel_wget" "$work/parallel" "$work"/parallel-list.*
 measure wget_full "${wget_mirror[@]}" -P "$work/wget/3.15.4" "$base_url/$branch/"
+# The 1 % release at a distance starts from the same 3.15.4: a hard-link copy of the root (symlinks kept), so the
+# verified previous snapshot's files are the very same inodes.
+cp -al "$ours" "$work/ours-latency"
 # The rsync side's previous snapshot, a faithful copy with modification times (not timed: not over HTTP).
 mkdir -p "$work/rsync"
 rsync -a "$upstream/$branch/" "$work/rsync/3.15.4/"
@@ -288,8 +313,16 @@ measure rsync_incremental rsync -a --delete --out-format='%i %n' --link-dest="$w
 minimum_requests=$(grep -c '^>f' "$work/logs/rsync_incremental.log" || true)
 netboot_files=$(grep -c '^>f[^ ]* releases/[^/]*/netboot-[^/]*/' "$work/logs/rsync_incremental.log" || true)
 minimum_requests=$((minimum_requests - netboot_files))
-update_command noop
-measure ours_noop "${update[@]}"
+# The nightly case: three no-op runs, the median counts.
+noop_walls=() noop_cpus=()
+for i in 1 2 3; do
+  update_command "noop$i"
+  measure "ours_noop$i" "${update[@]}"
+  noop_walls+=("$(f "ours_noop${i}_seconds")")
+  noop_cpus+=("$(f "ours_noop${i}_cpu")")
+done
+noop_seconds=$(median "${noop_walls[@]}")
+noop_cpu=$(median "${noop_cpus[@]}")
 
 # What each incremental left behind, beside upstream's 3.15.5.
 apk_listing() { (cd "$1" && find main community -name '*.apk' | sort); }
@@ -297,6 +330,68 @@ published="$(readlink -f "$ours/latest-stable")"
 ours_diff=$(diff -r -q "$upstream/$branch" "$published" 2>&1 | wc -l || true)
 wget_stale_index=$(cmp -s "$upstream/$branch/main/x86_64/APKINDEX.tar.gz" "$work/wget/3.15.5/main/x86_64/APKINDEX.tar.gz" && echo no || echo yes)
 wget_extra_apk=$(comm -13 <(apk_listing "$upstream/$branch") <(apk_listing "$work/wget/3.15.5") | wc -l)
+
+# --- 4b. at a distance -----------------------------------------------------------------------------------------
+say "The 1 % release and a full mirror at $latency_ms ms per request (delay-proxy)"
+# Started as dotnet itself, not through the bench_tool function: $! is then the proxy, which the clean-up stops.
+dotnet "$work/bench-tool/AlpineMirror.Benchmarks.dll" delay-proxy --upstream-port "${base_url##*:}" --delay-ms "$latency_ms" \
+  >"$work/logs/proxy.out" 2>&1 &
+proxy_pid=$!
+for _ in $(seq 100); do
+  grep -q '^port=' "$work/logs/proxy.out" 2>/dev/null && break
+  kill -0 "$proxy_pid" 2>/dev/null || { cat "$work/logs/proxy.out" >&2; fail "delay-proxy did not start"; }
+  sleep 0.1
+done
+distant_url="http://127.0.0.1:$(sed -n 's/^port=//p' "$work/logs/proxy.out")"
+# The references fetch exactly the files ours fetched, BENCH_PARALLEL lists at once through the same proxy.
+parallel_reference() { # NAME FROM_REQUESTS TARGET
+  awk '$3 == 200 { print base $2 }' base="$distant_url" "$work/logs/$2.requests" >"$work/$1-urls.txt"
+  rm -f "$work/$1-list."*
+  split -n "r/$parallel" -d "$work/$1-urls.txt" "$work/$1-list."
+  measure "$1" bash -c "$parallel_wget" "$3" "$work/$1-list."*
+}
+update_command incremental_distant "$work/ours-latency" "$distant_url"
+measure ours_incremental_distant "${update[@]}"
+parallel_reference parallel_incremental_distant ours_incremental_distant "$work/parallel-incremental-distant"
+update_command full_distant "$work/ours-full-distant" "$distant_url"
+measure ours_full_distant "${update[@]}"
+parallel_reference parallel_full_distant ours_full_distant "$work/parallel-full-distant"
+kill -TERM "$proxy_pid" 2>/dev/null || true
+wait "$proxy_pid" 2>/dev/null || true
+proxy_pid=""
+
+# --- 4c. scale: Plan alone -------------------------------------------------------------------------------------
+say "Plan at scale: ${scale_counts[*]} packages over main, community, testing × x86_64, aarch64"
+scale_rows=""
+scale_cpus=()
+scale_peak_mb=0
+for count in "${scale_counts[@]}"; do
+  scale="$work/scale-$count"
+  bench_tool generate-indexes --root "$scale/previous" --key-dir "$signing" --packages "$count" \
+    --repos main,community,testing --archs x86_64,aarch64 --seed "$seed" >&2
+  bench_tool generate-indexes --root "$upstream/scale-$count" --key-dir "$signing" --packages "$count" \
+    --repos main,community,testing --archs x86_64,aarch64 --seed "$seed" --changed "$changed" >&2
+  # A published snapshot holding the previous indexes: Plan reads and verifies both sides and diffs them.
+  mkdir -p "$scale/root"
+  cp -r "$scale/previous/$branch" "$scale/root/3.15.4"
+  ln -s 3.15.4 "$scale/root/latest-stable"
+  measure "plan_$count" dotnet "$work/host/AlpineMirror.Build.dll" --target=Plan --root="$scale/root" \
+    --upstream="$base_url/scale-$count/" --branch="$branch" --keys="$upstream/scale-$count/keys" \
+    --repos=main,community,testing --arch=x86_64,aarch64 --releases=false --version=3.15.5
+  scale_cpus+=("$(f "plan_${count}_cpu")")
+  rss=$(awk -v k="$(f "plan_${count}_rss_kb")" 'BEGIN { printf "%.0f", k / 1024 }')
+  if ((rss > scale_peak_mb)); then scale_peak_mb=$rss; fi
+  scale_rows+="${scale_rows:+; }$count: $(f "plan_${count}_seconds") s, CPU $(f "plan_${count}_cpu") s, peak $rss MB"
+done
+# Linear: CPU per package at the largest count no more than 1.5 × that at the smallest (start-up is paid once, so
+# this only catches growth faster than linear); beside it, what each further 1,000 packages cost between the
+# first two and the last two counts (noisy on a busy machine).
+marginal() { awk -v c1="$1" -v c2="$2" -v n1="$3" -v n2="$4" 'BEGIN { printf "%.3f", (c2 - c1) / (n2 - n1) * 1000 }'; }
+per_thousand() { awk -v c="$1" -v n="$2" 'BEGIN { printf "%.4f", c / n * 1000 }'; }
+last=$((${#scale_counts[@]} - 1))
+scale_marginal_first=$(marginal "${scale_cpus[0]}" "${scale_cpus[1]}" "${scale_counts[0]}" "${scale_counts[1]}")
+scale_marginal_last=$(marginal "${scale_cpus[last - 1]}" "${scale_cpus[last]}" "${scale_counts[last - 1]}" "${scale_counts[last]}")
+scale_growth=$(ratio "$(per_thousand "${scale_cpus[last]}" "${scale_counts[last]}")" "$(per_thousand "${scale_cpus[0]}" "${scale_counts[0]}")")
 
 # --- 5. snapshot -----------------------------------------------------------------------------------------------
 say "Snapshot of $published"
@@ -339,13 +434,12 @@ snap_cp_al_cpu=$(median "${cp_al_cpu[@]}")
 snap_cp_r_cpu=$(median "${cp_r_cpu[@]}")
 
 # --- 6. report -------------------------------------------------------------------------------------------------
-f() { echo "${figure[$1]}"; }
 sum() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a + b }'; }
 rss_mb() { awk -v k="$(f "$1_rss_kb")" 'BEGIN { printf "%.0f", k / 1024 }'; }
 full_files=$(wc -l <"$work/full-urls.txt")
-ours_full_mbps=$(awk -v b="$(f ours_full_bytes)" -v s="$(f ours_full_seconds)" 'BEGIN { printf "%.1f", b / 1e6 / s }')
-parallel_mbps=$(awk -v b="$(f parallel_full_bytes)" -v s="$(f parallel_full_seconds)" 'BEGIN { printf "%.1f", b / 1e6 / s }')
-throughput_ratio=$(ratio "$ours_full_mbps" "$parallel_mbps")
+full_ratio=$(ratio "$(f ours_full_seconds)" "$(f parallel_full_seconds)")
+full_distant_ratio=$(ratio "$(f ours_full_distant_seconds)" "$(f parallel_full_distant_seconds)")
+per_file_ms() { awk -v c="$1" -v n="$full_files" 'BEGIN { printf "%.3f", c / n * 1000 }'; }
 procedure_seconds=$(sum "$(f cp_r_incremental_seconds)" "$(f wget_incremental_seconds)")
 procedure_cpu=$(sum "$(f cp_r_incremental_cpu)" "$(f wget_incremental_cpu)")
 incremental_ratio=$(ratio "$(f ours_incremental_seconds)" "$procedure_seconds")
@@ -369,19 +463,26 @@ load average: $load_start at the start, $load_end at the end$(awk -v l="${load_s
 
 | measure | ours (wall, CPU) | reference (wall, CPU) | ratio wall | ratio CPU | target | verdict |
 |---|---|---|---|---|---|---|
-| full mirror, $full_files files, $(mb "$(f ours_full_bytes)") MB | $(f ours_full_seconds) s, $(f ours_full_cpu) s = $ours_full_mbps MB/s | $parallel parallel \`wget -i\`: $(f parallel_full_seconds) s, $(f parallel_full_cpu) s = $parallel_mbps MB/s | throughput $throughput_ratio | $(ratio "$(f ours_full_cpu)" "$(f parallel_full_cpu)") | throughput ≥ 0.80 | $(verdict "$throughput_ratio" '>=' 0.8) |
+| full mirror, $full_files files, $(mb "$(f ours_full_bytes)") MB, every byte verified | $(f ours_full_seconds) s, $(f ours_full_cpu) s | $parallel parallel \`wget -i\` of the same files: $(f parallel_full_seconds) s, $(f parallel_full_cpu) s | $full_ratio | $(ratio "$(f ours_full_cpu)" "$(f parallel_full_cpu)") | ≤ 1.00 | $(verdict "$full_ratio" '<=' 1.0) |
+| new $changed point release, verified and published | $(f ours_incremental_seconds) s, $(f ours_incremental_cpu) s | rsync -a --delete --link-dest, local file system, no daemon: $(f rsync_incremental_seconds) s, $(f rsync_incremental_cpu) s | $rsync_ratio | $(ratio "$(f ours_incremental_cpu)" "$(f rsync_incremental_cpu)") | ≤ 1.00 | $(verdict "$rsync_ratio" '<=' 1.0) |
+| no-op update, median of 3 | $noop_seconds s, $noop_cpu s; $(f ours_noop1_requests) requests ($(status_counts ours_noop1)) | — | — | — | ≤ 0.40 s | $(verdict "$noop_seconds" '<=' 0.4) |
+| no-op requests | $(f ours_noop1_requests), $(f ours_noop2_requests), $(f ours_noop3_requests) | — | — | — | ≤ 3 | $(verdict "$(printf '%s\n' "$(f ours_noop1_requests)" "$(f ours_noop2_requests)" "$(f ours_noop3_requests)" | sort -g | tail -n 1)" '<=' 3) |
+| the $changed release at $latency_ms ms per request | $(f ours_incremental_distant_seconds) s, $(f ours_incremental_distant_cpu) s | the changed files alone, $parallel parallel \`wget -i\`: $(f parallel_incremental_distant_seconds) s, $(f parallel_incremental_distant_cpu) s | $(ratio "$(f ours_incremental_distant_seconds)" "$(f parallel_incremental_distant_seconds)") | — | ≤ 1.50 s | $(verdict "$(f ours_incremental_distant_seconds)" '<=' 1.5) |
+| full mirror at $latency_ms ms per request | $(f ours_full_distant_seconds) s, $(f ours_full_distant_cpu) s | $parallel parallel \`wget -i\` of the same files: $(f parallel_full_distant_seconds) s, $(f parallel_full_distant_cpu) s | $full_distant_ratio | $(ratio "$(f ours_full_distant_cpu)" "$(f parallel_full_distant_cpu)") | ≤ 1.00 | $(verdict "$full_distant_ratio" '<=' 1.0) |
+| Plan at scale (${scale_counts[*]} packages, 6 indexes) | $scale_rows | — | CPU per 1,000 packages at ${scale_counts[last]} ÷ at ${scale_counts[0]}: $scale_growth (each further 1,000: $scale_marginal_first s, then $scale_marginal_last s) | — | linear (≤ 1.50) | $(verdict "$scale_growth" '<=' 1.5) |
+| Plan at scale, peak memory | $scale_peak_mb MB at ${scale_counts[last]} packages | — | — | — | < 250 MB | $(verdict "$scale_peak_mb" '<=' 250) |
+| CPU per file, full mirror | $(per_file_ms "$(f ours_full_cpu)") ms | parallel wget $(per_file_ms "$(f parallel_full_cpu)") ms | — | $(ratio "$(f ours_full_cpu)" "$(f parallel_full_cpu)") | — | — |
 | full mirror vs wget --mirror | $(f ours_full_seconds) s, $(f ours_full_cpu) s | $(f wget_full_seconds) s, $(f wget_full_cpu) s | $(ratio "$(f ours_full_seconds)" "$(f wget_full_seconds)") | $(ratio "$(f ours_full_cpu)" "$(f wget_full_cpu)") | — | — |
-| incremental | $(f ours_incremental_seconds) s, $(f ours_incremental_cpu) s | cp -r ($(f cp_r_incremental_seconds) s) + wget --mirror ($(f wget_incremental_seconds) s) = $procedure_seconds s, $procedure_cpu s | $incremental_ratio | $(ratio "$(f ours_incremental_cpu)" "$procedure_cpu") | ≤ 0.10 | $(verdict "$incremental_ratio" '<=' 0.1) |
-| incremental vs rsync | $(f ours_incremental_seconds) s, $(f ours_incremental_cpu) s | rsync -a --link-dest, local file system, no daemon: $(f rsync_incremental_seconds) s, $(f rsync_incremental_cpu) s | $rsync_ratio | $(ratio "$(f ours_incremental_cpu)" "$(f rsync_incremental_cpu)") | ≤ 1.00 | $(verdict "$rsync_ratio" '<=' 1.0) |
-| incremental requests | $(f ours_incremental_requests): $ours_fetched files + $ours_missing × 404 (.asc the generator does not write) | minimum $minimum_requests (files new or changed upstream, less $netboot_files netboot files unpacked from its tarball); wget $(f wget_incremental_requests) ($(status_counts wget_incremental)) | files $request_ratio of minimum; requests $(ratio "$(f ours_incremental_requests)" "$(f wget_incremental_requests)") of wget | — | files = minimum | $(verdict "$request_ratio" '<=' 1.0) |
-| no-op update | $(f ours_noop_seconds) s, $(f ours_noop_cpu) s; $(f ours_noop_requests) requests ($(status_counts ours_noop)) | — | — | — | a handful of requests | $(verdict "$(f ours_noop_requests)" '<=' 5) |
+| the $changed release vs the manual procedure | $(f ours_incremental_seconds) s, $(f ours_incremental_cpu) s | cp -r ($(f cp_r_incremental_seconds) s) + wget --mirror ($(f wget_incremental_seconds) s) = $procedure_seconds s, $procedure_cpu s | $incremental_ratio | $(ratio "$(f ours_incremental_cpu)" "$procedure_cpu") | — | — |
+| the $changed release, requests | $(f ours_incremental_requests): $ours_fetched files + $ours_missing × 404 (.asc the generator does not write) | minimum $minimum_requests (files new or changed upstream, less $netboot_files netboot files unpacked from its tarball); wget $(f wget_incremental_requests) ($(status_counts wget_incremental)) | files $request_ratio of minimum; requests $(ratio "$(f ours_incremental_requests)" "$(f wget_incremental_requests)") of wget | — | files = minimum | $(verdict "$request_ratio" '<=' 1.0) |
 | snapshot, $snapshot_files files, $(mb "$snapshot_bytes") MB, median of 3 | SnapshotCloner $snap_ours s, $snap_ours_cpu s | cp -al $snap_cp_al s, $snap_cp_al_cpu s | $snapshot_ratio | $(ratio "$snap_ours_cpu" "$snap_cp_al_cpu") | ≤ 1.50 | $(verdict "$snapshot_ratio" '<=' 1.5) |
-| snapshot vs cp -r | $snap_ours s, $snap_ours_cpu s | cp -r $snap_cp_r s, $snap_cp_r_cpu s | $(ratio "$snap_ours" "$snap_cp_r") ($(ratio "$snap_cp_r" "$snap_ours")× faster) | $(ratio "$snap_ours_cpu" "$snap_cp_r_cpu") | ≥ 50× faster on 1 GB | — |
-| peak memory (max RSS) | full $(rss_mb ours_full) MB, incremental $(rss_mb ours_incremental) MB | wget --mirror $(rss_mb wget_full) MB | — | — | < 300 MB at 20,000 packages | $(verdict "$peak_rss" '<=' 300) |
+| snapshot vs cp -r | $snap_ours s, $snap_ours_cpu s | cp -r $snap_cp_r s, $snap_cp_r_cpu s | $(ratio "$snap_ours" "$snap_cp_r") ($(ratio "$snap_cp_r" "$snap_ours")× faster) | $(ratio "$snap_ours_cpu" "$snap_cp_r_cpu") | — | — |
+| peak memory (max RSS) | full $(rss_mb ours_full) MB, incremental $(rss_mb ours_incremental) MB | wget --mirror $(rss_mb wget_full) MB | — | — | < 300 MB | $(verdict "$peak_rss" '<=' 300) |
 
-ours, step by step (the host's task summary): full: $(task_times ours_full); incremental: $(task_times ours_incremental); no-op: $(task_times ours_noop)
-requests: ours full: $(request_kinds ours_full); ours incremental: $(request_kinds ours_incremental); no-op: $(request_kinds ours_noop)
-connections: ours full $(f ours_full_connections), parallel $(f parallel_full_connections), ours incremental $(f ours_incremental_connections), wget incremental $(f wget_incremental_connections)
+ours, step by step (the host's task summary): full: $(task_times ours_full); incremental: $(task_times ours_incremental); no-op: $(task_times ours_noop1); incremental at $latency_ms ms: $(task_times ours_incremental_distant); full at $latency_ms ms: $(task_times ours_full_distant)
+no-op runs: ${noop_walls[*]} s (CPU ${noop_cpus[*]} s)
+requests: ours full: $(request_kinds ours_full); ours incremental: $(request_kinds ours_incremental); no-op: $(request_kinds ours_noop1)
+connections: ours full $(f ours_full_connections), parallel $(f parallel_full_connections), ours incremental $(f ours_incremental_connections), wget incremental $(f wget_incremental_connections), ours full at $latency_ms ms $(f ours_full_distant_connections)
 snapshot runs: SnapshotCloner ${ours_clone[*]} s (CPU ${ours_clone_cpu[*]}), $clone_copied files copied instead of linked; cp -al ${cp_al[*]} s; cp -r ${cp_r[*]} s
 left behind: ours 3.15.5 vs upstream: $ours_diff differences; wget 3.15.5: stale APKINDEX $wget_stale_index, $wget_extra_apk .apk files upstream no longer lists
 EOF

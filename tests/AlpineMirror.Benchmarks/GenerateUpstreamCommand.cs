@@ -45,7 +45,7 @@ internal static class GenerateUpstreamCommand
         return 0;
     }
 
-    private static SigningKey LoadOrCreateKey(string directory)
+    internal static SigningKey LoadOrCreateKey(string directory)
     {
         Directory.CreateDirectory(directory);
         var existing = Directory.GetFiles(directory, "*.rsa");

@@ -7,7 +7,9 @@ try
     return args.FirstOrDefault() switch
     {
         GenerateUpstreamCommand.Name => GenerateUpstreamCommand.Run(args[1..]),
+        GenerateIndexesCommand.Name => GenerateIndexesCommand.Run(args[1..]),
         CloneCommand.Name => await CloneCommand.RunAsync(args[1..]),
+        DelayProxyCommand.Name => await DelayProxyCommand.RunAsync(args[1..]),
         _ => RunBenchmarks(args),
     };
 }

@@ -41,7 +41,8 @@ internal sealed class VendorRepository(Uri baseUri, TrustedKeys vendorKeys, Upst
     {
         var uri = PackageUri(arch, entry);
         // No package keys here: admission checks each package's own signature against the builders' keys afterwards.
-        return new FileDownloader(client, clientOptions, _counters)
+        // A vendor repository is a few packages: its round trips are not used to scale connections.
+        return new FileDownloader(client, clientOptions, _counters, new RoundTrip())
             .DownloadAsync(uri, target, entry.Size, [], () => new PackageStreamCheck(entry, uri.AbsoluteUri, packageKeys: null), cancellationToken);
     }
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using AlpineMirror.Apk;
 using AlpineMirror.Configuration;
@@ -93,7 +92,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             : new Timer(_ => progress.Report(run.Counters.Progress()), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(250));
         try
         {
-            await RunAllAsync(run.Work(), settings.Parallel, cancellationToken);
+            await DownloadWorkers.RunAsync(run.Work(), settings.Parallel, run.RoundTrip, cancellationToken);
             foreach (var release in plan.Releases)
             {
                 run.UnpackNetboot(release, cancellationToken);
@@ -122,32 +121,6 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
 
         progress?.Report(run.Counters.Progress());
         return run.Counters.Result();
-    }
-
-    private static async Task RunAllAsync(IReadOnlyList<Func<CancellationToken, Task>> work, int parallel, CancellationToken cancellationToken)
-    {
-        Exception? first = null;
-        var options = new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancellationToken };
-        try
-        {
-            await Parallel.ForEachAsync(work, options, async (item, token) =>
-            {
-                try
-                {
-                    await item(token);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    // The others then see cancellation; this is the failure to report.
-                    Interlocked.CompareExchange(ref first, e, null);
-                    throw;
-                }
-            });
-        }
-        catch (Exception) when (first is not null && !cancellationToken.IsCancellationRequested)
-        {
-            ExceptionDispatchInfo.Throw(first);
-        }
     }
 
     private static void RequireSafeNames(MirrorPlan plan)
@@ -233,10 +206,13 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             var files = plan.Repositories.Sum(r => r.Packages.Count)
                 + plan.Releases.Sum(r => r.Images.Count * (1 + ReleaseImage.CompanionSuffixes.Count));
             Counters = new MirrorCounters(files, plan.DownloadBytes);
-            _downloader = new FileDownloader(client, clientOptions, Counters);
+            _downloader = new FileDownloader(client, clientOptions, Counters, RoundTrip);
         }
 
         public MirrorCounters Counters { get; }
+
+        /// <summary>Upstream's round trip as the downloads measure it; more of them run at once when it is long.</summary>
+        public RoundTrip RoundTrip { get; } = new();
 
         private IEnumerable<string> Folders =>
             _plan.Repositories.Select(r => UpstreamLayout.RepositoryPath(r.Repo, r.Arch))

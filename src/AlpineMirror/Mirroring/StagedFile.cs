@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using AlpineMirror.Storage;
+using Microsoft.Win32.SafeHandles;
 
 namespace AlpineMirror.Mirroring;
 
@@ -13,14 +15,15 @@ internal static class StagedFile
     /// <exception cref="Apk.ApkFormatException">A package that is not a well-formed v2 .apk.</exception>
     public static long Check(string path, IStreamCheck check, CancellationToken cancellationToken)
     {
-        using var file = OpenRead(path);
+        using var file = LibC.OpenHandleForReading(path);
         var read = Feed(file, check, long.MaxValue, cancellationToken);
         check.Complete();
         return read;
     }
 
     /// <summary>Feeds up to <paramref name="limit"/> bytes of an open file to <paramref name="check"/>, without completing it.</summary>
-    public static long Feed(Stream file, IStreamCheck check, long limit, CancellationToken cancellationToken)
+    /// <remarks>Positional reads on a bare handle: no FileStream, no flock, no seek.</remarks>
+    public static long Feed(SafeFileHandle file, IStreamCheck check, long limit, CancellationToken cancellationToken)
     {
         // Pooled: a fresh 128 KiB buffer per file is a large-object allocation per package.
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
@@ -28,7 +31,7 @@ internal static class StagedFile
         {
             long total = 0;
             int read;
-            while (total < limit && (read = file.Read(buffer, 0, (int)Math.Min(BufferSize, limit - total))) > 0)
+            while (total < limit && (read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(BufferSize, limit - total)), total)) > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 check.Append(buffer.AsSpan(0, read));
@@ -46,16 +49,18 @@ internal static class StagedFile
     /// <summary>The lower-case hex digest of a file.</summary>
     public static string Hash(string path, HashAlgorithmName algorithm, CancellationToken cancellationToken)
     {
-        using var file = OpenRead(path);
+        using var file = LibC.OpenHandleForReading(path);
         using var hash = IncrementalHash.CreateHash(algorithm);
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
         {
+            long total = 0;
             int read;
-            while ((read = file.Read(buffer, 0, BufferSize)) > 0)
+            while ((read = RandomAccess.Read(file, buffer.AsSpan(0, BufferSize), total)) > 0)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 hash.AppendData(buffer.AsSpan(0, read));
+                total += read;
             }
         }
         finally
@@ -67,9 +72,5 @@ internal static class StagedFile
     }
 
     /// <summary>True for a regular file (not a symlink, not a folder) of exactly <paramref name="size"/> bytes.</summary>
-    public static bool HasSize(string path, long size) =>
-        new FileInfo(path) is { Exists: true, LinkTarget: null } file && file.Length == size;
-
-    private static FileStream OpenRead(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+    public static bool HasSize(string path, long size) => FileStatus.IsRegularFileOfSize(path, size);
 }

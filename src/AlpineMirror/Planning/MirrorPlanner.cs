@@ -136,9 +136,12 @@ public sealed class MirrorPlanner(UpstreamClient client, TrustedKeys keys)
         var previousIndexBytes = previousIndexPath is not null && File.Exists(previousIndexPath)
             ? await File.ReadAllBytesAsync(previousIndexPath, cancellationToken)
             : null;
-        // The published index is verified again: a root tampered with since must not silently shape the plan.
-        var previousIndex = previousIndexBytes is null ? null : ApkIndexReader.Read(previousIndexBytes, previousIndexPath!, keys);
         var indexChanged = previousIndexBytes is null || !bytes.AsSpan().SequenceEqual(previousIndexBytes);
+        // The published index is verified again: a root tampered with since must not silently shape the plan. Bytes
+        // equal to upstream's, verified just above, read the same: the common nightly no-op reads one index, not two.
+        var previousIndex = previousIndexBytes is null ? null
+            : indexChanged ? ApkIndexReader.Read(previousIndexBytes, previousIndexPath!, keys)
+            : index;
 
         var diff = IndexDiff.Compare(previousIndex?.Entries ?? [], index.Entries);
         var unchangedButMissing = diff.Unchanged.Where(p => !HasFile(previousDirectory, p)).ToList();
@@ -158,9 +161,9 @@ public sealed class MirrorPlanner(UpstreamClient client, TrustedKeys keys)
         return (plan, previousIndex?.Entries ?? []);
     }
 
+    // One statx(2) per package (a FileInfo costs three system calls): a no-op update checks every package.
     private static bool HasFile(string? directory, ApkIndexEntry package) =>
-        directory is not null && new FileInfo(Path.Combine(directory, package.FileName)) is { Exists: true } file
-        && file.Length == package.Size;
+        directory is not null && FileStatus.IsRegularFileOfSize(Path.Combine(directory, package.FileName), package.Size);
 
     private async Task<List<(string Arch, byte[] Bytes, LatestReleases Parsed)>> FetchLatestReleasesAsync(
         UpstreamLayout layout, MirrorOptions options, CancellationToken cancellationToken)

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
 namespace AlpineMirror.Storage;
@@ -25,7 +24,9 @@ public static partial class AtomicFile
     public static string TemporaryPathFor(string targetPath)
     {
         var (directory, name) = SplitTarget(targetPath);
-        return Path.Combine(directory, $".{name}.{RandomNumberGenerator.GetHexString(8, lowercase: true)}{TemporarySuffix}");
+        // Unique enough among a run's own writers (O_EXCL and CreateNew refuse a clash); not a secret, so no
+        // cryptographic generator, whose fork check costs a getpid(2) per file.
+        return Path.Combine(directory, $".{name}.{Random.Shared.Next():x8}{TemporarySuffix}");
     }
 
     /// <summary>Whether <paramref name="fileName"/> (a name or a path) is a temporary made by <see cref="TemporaryPathFor"/>.</summary>
@@ -132,17 +133,7 @@ public static partial class AtomicFile
     /// <exception cref="StorageException">The temporary is missing or still open, or the rename failed.</exception>
     public static void Commit(string temporaryPath, string targetPath)
     {
-        ArgumentException.ThrowIfNullOrEmpty(temporaryPath);
-        ArgumentException.ThrowIfNullOrEmpty(targetPath);
-        var temporary = Path.GetFullPath(temporaryPath);
-        var target = Path.GetFullPath(targetPath);
-        if (!IsTemporary(temporary) || Path.GetDirectoryName(temporary) != Path.GetDirectoryName(target))
-        {
-            // Elsewhere the rename could cross file systems and stop being atomic, and Verify would not find leftovers.
-            throw new ArgumentException(
-                $"expected a temporary named by TemporaryPathFor beside '{target}', got '{temporary}'", nameof(temporaryPath));
-        }
-
+        var (temporary, target) = RequireTemporaryBeside(temporaryPath, targetPath);
         var committed = false;
         try
         {
@@ -167,6 +158,42 @@ public static partial class AtomicFile
                 DeleteQuietly(temporary);
             }
         }
+    }
+
+    /// <summary>
+    /// Like <see cref="Commit"/> but without an fsync of its own, for a temporary inside a staging folder, whose whole
+    /// file system is synced once before it is published (<see cref="SnapshotPublisher.Publish"/>): a crash before
+    /// that leaves staging unpublished, and the next run hashes what it finds there again. The caller has closed it.
+    /// </summary>
+    /// <inheritdoc cref="Commit" path="/exception"/>
+    public static void CommitUnsynced(string temporaryPath, string targetPath)
+    {
+        var (temporary, target) = RequireTemporaryBeside(temporaryPath, targetPath);
+        try
+        {
+            Rename(temporary, target);
+        }
+        catch
+        {
+            DeleteQuietly(temporary);
+            throw;
+        }
+    }
+
+    private static (string Temporary, string Target) RequireTemporaryBeside(string temporaryPath, string targetPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(temporaryPath);
+        ArgumentException.ThrowIfNullOrEmpty(targetPath);
+        var temporary = Path.GetFullPath(temporaryPath);
+        var target = Path.GetFullPath(targetPath);
+        if (!IsTemporary(temporary) || Path.GetDirectoryName(temporary) != Path.GetDirectoryName(target))
+        {
+            // Elsewhere the rename could cross file systems and stop being atomic, and Verify would not find leftovers.
+            throw new ArgumentException(
+                $"expected a temporary named by TemporaryPathFor beside '{target}', got '{temporary}'", nameof(temporaryPath));
+        }
+
+        return (temporary, target);
     }
 
     private static (string Directory, string Name) SplitTarget(string targetPath)

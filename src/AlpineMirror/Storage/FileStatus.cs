@@ -12,6 +12,15 @@ internal readonly record struct FileStatus(ulong Device, ulong Inode, long Size,
     /// <summary>When the file was created, in nanoseconds since the epoch; 0 where the file system does not say.</summary>
     public long BirthTime { get; init; }
 
+    /// <summary>True for a regular file (not a symlink, not a folder) of exactly <paramref name="size"/> bytes.</summary>
+    /// <remarks>One statx(2); a FileInfo would lstat, readlink and stat (still used where libc has no statx).</remarks>
+    public static bool IsRegularFileOfSize(string path, long size) => LibC.StatNoFollow(path, out var status) switch
+    {
+        0 => status.IsRegularFile && status.Size == size,
+        LibC.ENOSYS => new FileInfo(path) is { Exists: true, LinkTarget: null } file && file.Length == size,
+        _ => false,
+    };
+
     /// <summary>True when both describe the same file, as two hard links to it do.</summary>
     public bool IsSameFileAs(FileStatus other) => Device == other.Device && Inode == other.Inode;
 }

@@ -1,12 +1,13 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace AlpineMirror.Storage;
 
 /// <summary>
 /// The few libc calls .NET has no API for: rename(2) over a symlink to a directory, link(2), mkdir(2) without
 /// a stat first, open(2) without an advisory lock, flock(2) on a descriptor, statx(2) for the device and inode numbers,
-/// and realpath(3).
+/// realpath(3), and syncfs(2).
 /// </summary>
 /// <remarks>
 /// Paths travel as NUL-terminated UTF-8 in caller-owned buffers passed by <c>ref byte</c>: blittable, so no
@@ -21,6 +22,7 @@ internal static class LibC
     public const int EEXIST = 17;
     public const int EXDEV = 18;
     public const int EMLINK = 31;
+    public const int ENOSYS = 38;
 
     [DllImport("libc", EntryPoint = "rename", SetLastError = true)]
     private static extern int RenameNative(ref byte oldPath, ref byte newPath);
@@ -37,11 +39,21 @@ internal static class LibC
     private const int LOCK_EX = 2;
     private const int LOCK_NB = 4;
 
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static extern int OpenNative(ref byte path, int flags, uint mode);
+    private const int O_EXCL = 0x80;
+    private const int O_DIRECTORY = 0x10000;
 
     [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
     private static extern int FlockNative(int descriptor, int operation);
+
+    // open(2) is variadic; the mode travels as the third argument, read only with O_CREAT.
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int OpenNative(ref byte path, int flags, uint mode);
+
+    [DllImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    private static extern int SyncFsNative(int descriptor);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static extern int CloseNative(int descriptor);
 
     [DllImport("libc", EntryPoint = "mkdir", SetLastError = true)]
     private static extern int MkdirNative(ref byte path, uint mode);
@@ -92,6 +104,44 @@ internal static class LibC
         }
     }
 
+    /// <summary>
+    /// open(2) for reading and writing without the flock .NET takes on every file it opens: a new file with
+    /// <paramref name="mode"/> (failing if the name exists) when <paramref name="createNew"/>, else an existing one.
+    /// </summary>
+    /// <exception cref="IOException">open(2) failed; the message names the path and the errno.</exception>
+    public static SafeFileHandle OpenForWriting(string path, bool createNew, UnixFileMode mode)
+    {
+        var flags = O_RDWR | O_CLOEXEC | (createNew ? O_CREAT | O_EXCL : 0);
+        var descriptor = OpenNative(ref NulTerminated(path)[0], flags, (uint)mode);
+        return descriptor >= 0
+            ? new SafeFileHandle(descriptor, ownsHandle: true)
+            : throw new IOException($"could not open '{path}': {Describe(Marshal.GetLastPInvokeError())}");
+    }
+
+    /// <summary>open(2) for reading without the flock, as a handle for <see cref="RandomAccess"/>.</summary>
+    /// <exception cref="IOException">open(2) failed; the message names the path and the errno.</exception>
+    public static SafeFileHandle OpenHandleForReading(string path)
+    {
+        var descriptor = OpenForReading(path);
+        return descriptor >= 0
+            ? new SafeFileHandle(descriptor, ownsHandle: true)
+            : throw new IOException($"could not open '{path}': {Describe(Marshal.GetLastPInvokeError())}");
+    }
+
+    /// <summary>syncfs(2) of the file system holding <paramref name="path"/> (a folder); returns 0 or the errno.</summary>
+    public static int SyncFileSystem(string path)
+    {
+        var descriptor = OpenNative(ref NulTerminated(path)[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+        if (descriptor < 0)
+        {
+            return Marshal.GetLastPInvokeError();
+        }
+
+        var errno = SyncFsNative(descriptor) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        CloseNative(descriptor);
+        return errno;
+    }
+
     private const int AT_FDCWD = -100;
     private const int AT_SYMLINK_NOFOLLOW = 0x100;
     private const uint STATX_TYPE = 0x1;
@@ -99,7 +149,6 @@ internal static class LibC
     private const uint STATX_SIZE = 0x200;
     private const uint STATX_BTIME = 0x800;
     private const int EINVAL = 22;
-    private const int ENOSYS = 38;
 
     // struct statx is the same on every architecture (linux/stat.h): 256 bytes, these offsets.
     private const int StatxLength = 256;

@@ -47,6 +47,14 @@ public static partial class SnapshotPublisher
             throw new StorageException(snapshot, "already exists; a published snapshot is never replaced, publish under the next name (e.g. 3.15.5.1)");
         }
 
+        // Mirror renames downloads into staging without an fsync each; one syncfs(2) puts everything staged on disk
+        // before anything is published (DESIGN.md §4, invariant 3).
+        var errno = LibC.SyncFileSystem(staging);
+        if (errno != 0)
+        {
+            throw new StorageException(staging, $"could not flush the staging folder's file system to disk before publishing it: {LibC.Describe(errno)}");
+        }
+
         var previous = root.CurrentSnapshot();
         RequireLinksOrNothing(root, alias);
         // Before the rename: a crash right after it leaves a folder this tool can still recognise as its own.

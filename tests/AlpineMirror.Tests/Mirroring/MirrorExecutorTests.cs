@@ -577,6 +577,48 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Should_run_more_downloads_at_once_when_upstream_is_far_away()
+    {
+        // Given an upstream 30 ms away (every request held that long) and two downloads at once asked for
+        var plan = await _bed.PlanAsync();
+        var staging = _bed.NewStaging();
+        int inFlight = 0, mostInFlight = 0;
+        var distant = FaultInjection.Delay(TimeSpan.FromMilliseconds(30));
+        _bed.Fault = async (context, serve) =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            InterlockedMax(ref mostInFlight, now);
+            try
+            {
+                await distant(context, serve);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref inFlight);
+            }
+        };
+
+        // When staging is mirrored
+        await _bed.MirrorAsync(plan, staging, settings: new MirrorSettings { Parallel = 2 });
+
+        // Then more than two requests were in flight once the round trip was measured, never more than four times two,
+        // and the tree is upstream's
+        Assert.InRange(mostInFlight, 3, 8);
+        Assert.Equal(MirrorTestBed.Tree(_bed.UpstreamBranch), MirrorTestBed.Tree(staging));
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return;
+            }
+        }
+    }
+
+    [Fact]
     public async Task Should_stop_and_clean_up_when_cancelled()
     {
         // Given upstream never answering, and a run cancelled once its first request has reached upstream
