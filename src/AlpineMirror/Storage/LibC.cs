@@ -21,6 +21,7 @@ internal static class LibC
     public const int EEXIST = 17;
     public const int EXDEV = 18;
     public const int EMLINK = 31;
+    public const int ELOOP = 40;
 
     [DllImport("libc", EntryPoint = "rename", SetLastError = true)]
     private static extern int RenameNative(ref byte oldPath, ref byte newPath);
@@ -34,6 +35,10 @@ internal static class LibC
     private const int O_RDWR = 2;
     private const int O_CREAT = 0x40;
     private const int O_CLOEXEC = 0x80000;
+
+    // asm-generic's value is x86's; Arm keeps its own (arch/arm*/include/uapi/asm/fcntl.h).
+    private static readonly int O_NOFOLLOW =
+        RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
     private const int LOCK_EX = 2;
     private const int LOCK_NB = 4;
 
@@ -65,11 +70,11 @@ internal static class LibC
 
     /// <summary>
     /// open(2) for reading and writing, creating the file with <paramref name="mode"/> (the umask applies) and taking
-    /// no lock; returns a descriptor, or -1 with the errno in <paramref name="errno"/>.
+    /// no lock, never through a final symlink (ELOOP); returns a descriptor, or -1 with the errno in <paramref name="errno"/>.
     /// </summary>
     public static nint OpenOrCreate(string path, UnixFileMode mode, out int errno)
     {
-        var descriptor = OpenNative(ref NulTerminated(path)[0], O_RDWR | O_CREAT | O_CLOEXEC, (uint)mode);
+        var descriptor = OpenNative(ref NulTerminated(path)[0], O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, (uint)mode);
         errno = descriptor < 0 ? Marshal.GetLastPInvokeError() : 0;
         return descriptor;
     }
