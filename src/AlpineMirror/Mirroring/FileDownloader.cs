@@ -181,7 +181,7 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
         string? claimed = null;
         foreach (var leftover in leftovers.OrderByDescending(path => new FileInfo(path) is { Exists: true } file ? file.Length : -1))
         {
-            if (claimed is not null)
+            if (claimed is not null || !IsOwnFile(leftover))
             {
                 DeleteQuietly(leftover);
                 continue;
@@ -201,6 +201,10 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
 
         return claimed;
     }
+
+    // Resuming writes into the leftover: through a symlink or a second hard link that would overwrite a file elsewhere.
+    private static bool IsOwnFile(string leftover) =>
+        LibC.StatNoFollow(leftover, out var status) == 0 && status.IsRegularFile && status.Links == 1;
 
     private static string Attempts(int count) => count == 1 ? "1 attempt" : $"{count} attempts";
 

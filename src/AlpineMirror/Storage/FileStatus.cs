@@ -1,6 +1,6 @@
 namespace AlpineMirror.Storage;
 
-/// <summary>What statx(2) says about a path: which file it is (device and inode), its type, size and birth time.</summary>
+/// <summary>What statx(2) says about a path: which file it is (device and inode), its type, size, link count and birth time.</summary>
 /// <param name="Type">The file type bits of the mode (<c>S_IFMT</c>).</param>
 internal readonly record struct FileStatus(ulong Device, ulong Inode, long Size, int Type)
 {
@@ -11,6 +11,9 @@ internal readonly record struct FileStatus(ulong Device, ulong Inode, long Size,
 
     /// <summary>When the file was created, in nanoseconds since the epoch; 0 where the file system does not say.</summary>
     public long BirthTime { get; init; }
+
+    /// <summary>How many names the file has (hard links).</summary>
+    public uint Links { get; init; }
 
     /// <summary>True for a regular file (not a symlink, not a folder) of exactly <paramref name="size"/> bytes.</summary>
     /// <remarks>One statx(2); a FileInfo would lstat, readlink and stat (still used where libc has no statx).</remarks>

@@ -22,6 +22,7 @@ internal static class LibC
     public const int EEXIST = 17;
     public const int EXDEV = 18;
     public const int EMLINK = 31;
+    public const int ELOOP = 40;
     public const int ENOSYS = 38;
 
     [DllImport("libc", EntryPoint = "rename", SetLastError = true)]
@@ -36,6 +37,10 @@ internal static class LibC
     private const int O_RDWR = 2;
     private const int O_CREAT = 0x40;
     private const int O_CLOEXEC = 0x80000;
+
+    // asm-generic's value is x86's; Arm keeps its own (arch/arm*/include/uapi/asm/fcntl.h).
+    private static readonly int O_NOFOLLOW =
+        RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x8000 : 0x20000;
     private const int LOCK_EX = 2;
     private const int LOCK_NB = 4;
 
@@ -77,11 +82,11 @@ internal static class LibC
 
     /// <summary>
     /// open(2) for reading and writing, creating the file with <paramref name="mode"/> (the umask applies) and taking
-    /// no lock; returns a descriptor, or -1 with the errno in <paramref name="errno"/>.
+    /// no lock, never through a final symlink (ELOOP); returns a descriptor, or -1 with the errno in <paramref name="errno"/>.
     /// </summary>
     public static nint OpenOrCreate(string path, UnixFileMode mode, out int errno)
     {
-        var descriptor = OpenNative(ref NulTerminated(path)[0], O_RDWR | O_CREAT | O_CLOEXEC, (uint)mode);
+        var descriptor = OpenNative(ref NulTerminated(path)[0], O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, (uint)mode);
         errno = descriptor < 0 ? Marshal.GetLastPInvokeError() : 0;
         return descriptor;
     }
@@ -145,6 +150,7 @@ internal static class LibC
     private const int AT_FDCWD = -100;
     private const int AT_SYMLINK_NOFOLLOW = 0x100;
     private const uint STATX_TYPE = 0x1;
+    private const uint STATX_NLINK = 0x4;
     private const uint STATX_INO = 0x100;
     private const uint STATX_SIZE = 0x200;
     private const uint STATX_BTIME = 0x800;
@@ -152,7 +158,7 @@ internal static class LibC
 
     // struct statx is the same on every architecture (linux/stat.h): 256 bytes, these offsets.
     private const int StatxLength = 256;
-    private const int StatxMaskOffset = 0, StatxModeOffset = 28, StatxInodeOffset = 32, StatxSizeOffset = 40, StatxBirthTimeOffset = 80;
+    private const int StatxMaskOffset = 0, StatxLinksOffset = 16, StatxModeOffset = 28, StatxInodeOffset = 32, StatxSizeOffset = 40, StatxBirthTimeOffset = 80;
     private const int StatxDeviceMajorOffset = 136, StatxDeviceMinorOffset = 140;
 
     [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
@@ -177,7 +183,7 @@ internal static class LibC
         Span<byte> utf8 = length <= 1024 ? stackalloc byte[length] : new byte[length];
         utf8[Encoding.UTF8.GetBytes(path, utf8)] = 0;
         Span<byte> buffer = stackalloc byte[StatxLength];
-        const uint wanted = STATX_TYPE | STATX_INO | STATX_SIZE;
+        const uint wanted = STATX_TYPE | STATX_NLINK | STATX_INO | STATX_SIZE;
         try
         {
             if (StatxNative(AT_FDCWD, ref utf8[0], flags, wanted | STATX_BTIME, ref buffer[0]) != 0)
@@ -202,7 +208,11 @@ internal static class LibC
             ? 0
             : Field<long>(buffer, StatxBirthTimeOffset) * 1_000_000_000 + Field<uint>(buffer, StatxBirthTimeOffset + 8);
         status = new FileStatus(device, Field<ulong>(buffer, StatxInodeOffset), (long)Field<ulong>(buffer, StatxSizeOffset),
-            Field<ushort>(buffer, StatxModeOffset) & FileStatus.TypeMask) { BirthTime = birth };
+            Field<ushort>(buffer, StatxModeOffset) & FileStatus.TypeMask)
+        {
+            BirthTime = birth,
+            Links = Field<uint>(buffer, StatxLinksOffset),
+        };
         return 0;
     }
 

@@ -68,7 +68,10 @@ public sealed class RunLock : IDisposable
         var descriptor = LibC.OpenOrCreate(lockFile, mode, out var openErrno);
         if (descriptor < 0)
         {
-            throw new StorageException(lockFile, $"could not open the lock file: {LibC.Describe(openErrno)}");
+            // Writing the record through a planted symlink would empty whatever it points to, as the user the run is.
+            throw new StorageException(lockFile, openErrno == LibC.ELOOP
+                ? "expected the lock file, found a symlink; it is never followed: remove it, then run again"
+                : $"could not open the lock file: {LibC.Describe(openErrno)}");
         }
 
         var handle = new SafeFileHandle(descriptor, ownsHandle: true);

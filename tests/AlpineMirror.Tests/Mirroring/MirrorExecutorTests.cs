@@ -414,6 +414,36 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
         Assert.Empty(MirrorTestBed.Temporaries(staging));
     }
 
+    [Theory]
+    [InlineData("symlink")]
+    [InlineData("hard link")]
+    public async Task Should_never_write_through_a_leftover_that_is_a_link_to_a_file_outside_staging(string kind)
+    {
+        // Given a resumed staging folder where busybox's leftover temporary is a link to a file outside the root
+        var (plan, staging, target, bytes) = await StagingWithoutBusyboxAsync();
+        var outside = Path.Combine(_bed.WorkDirectory, "shadow");
+        const string Precious = "root:$6$precious:19000:0:99999:7:::\n";
+        File.WriteAllText(outside, Precious);
+        var leftover = Path.Combine(staging, "main/x86_64/.busybox-1.34.1-r5.apk.0123abcd.partial");
+        if (kind == "symlink")
+        {
+            File.CreateSymbolicLink(leftover, outside);
+        }
+        else
+        {
+            ExternalCommand.Require("ln", [outside, leftover]);
+        }
+
+        // When the plan runs again
+        await _bed.MirrorAsync(plan, staging);
+
+        // Then the outside file is as it was, and busybox is a plain file of its own holding the verified bytes
+        Assert.Equal(Precious, File.ReadAllText(outside));
+        Assert.Null(new FileInfo(target).LinkTarget);
+        Assert.Equal(bytes, File.ReadAllBytes(target));
+        Assert.Empty(MirrorTestBed.Temporaries(staging));
+    }
+
     [Fact]
     public async Task Should_refuse_a_plan_entry_that_climbs_out_of_its_folder_before_any_request()
     {

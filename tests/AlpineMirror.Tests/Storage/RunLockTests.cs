@@ -148,6 +148,23 @@ public sealed class RunLockTests : IDisposable
     }
 
     [Fact]
+    public void Should_refuse_a_lock_file_that_is_a_symlink_and_leave_the_file_it_points_to_as_it_was()
+    {
+        // Given a lock file replaced by a symlink to a file outside the root (a run as root would otherwise truncate it)
+        var victim = Path.Combine(_directory.FullName, "shadow");
+        File.WriteAllText(victim, "root:$6$precious:19000:0:99999:7:::\n");
+        File.CreateSymbolicLink(_root.LockFile, victim);
+
+        // When a run takes the lock
+        var error = Assert.Throws<StorageException>(() => RunLock.Acquire(_root));
+
+        // Then it is refused naming the lock file, and the file the symlink points to is neither emptied nor written
+        Assert.Equal(_root.LockFile, error.Source);
+        Assert.Contains("symlink", error.Message);
+        Assert.Equal("root:$6$precious:19000:0:99999:7:::\n", File.ReadAllText(victim));
+    }
+
+    [Fact]
     public void Should_create_the_state_folder_of_a_new_root()
     {
         var root = new MirrorRoot(Path.Combine(_directory.FullName, "new-root"));
