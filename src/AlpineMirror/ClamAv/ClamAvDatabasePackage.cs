@@ -9,7 +9,7 @@ namespace AlpineMirror.ClamAv;
 /// </summary>
 /// <remarks>
 /// The version is every database's version joined by dots, <c>daily</c> first, the others in name order, e.g.
-/// <c>27850.62.339-r0</c> for daily 27850, bytecode 339 and main 62. No database's version ever goes down, so the
+/// <c>27850.339.62-r0</c> for daily 27850, bytecode 339 and main 62. No database's version ever goes down, so the
 /// version rises whenever any database changes, and equal databases give an equal version: a new package exactly when
 /// something is new (apk caches by name and version, so a new main under the same daily must not reuse a version).
 /// The build time is the newest database's, so the same databases always give the same bytes.
