@@ -3,6 +3,7 @@ using AlpineMirror.Build.Hosting;
 using AlpineMirror.ClamAv;
 using AlpineMirror.Configuration;
 using AlpineMirror.Deploy;
+using AlpineMirror.InHouse;
 using AlpineMirror.Mirroring;
 using AlpineMirror.Planning;
 using AlpineMirror.Reporting;
@@ -50,6 +51,18 @@ public sealed class MirrorContext : FrostingContext, IDisposable
     public VerificationReport? Verified { get; set; }
     public SnapshotSwitch? Published { get; set; }
     public DeployOutcome? Deployed { get; set; }
+
+    /// <summary>What the in-house feed did (or, for Plan, would do) in this run.</summary>
+    public InHouseResult? InHouse { get; set; }
+
+    /// <summary>
+    /// A feed's failure during Update, held back so that the deploy of a snapshot Relink already published still
+    /// runs; Update throws it at its end, so the run still fails with that feed's exit code.
+    /// </summary>
+    public Exception? FeedFailure { get; set; }
+
+    /// <summary>The in-house feed as the options configure it.</summary>
+    public InHouseFeed InHouseFeed() => new(Root, Options.InHouse, Options.Archs, ClientOptions);
 
     /// <summary>What the antivirus feed did, or (in a dry run) would do.</summary>
     public ClamAvResult? Antivirus { get; set; }

@@ -50,6 +50,7 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
         await RunTargetAsync("Plan", server, "plan-" + second.Version);
         await RunTargetAsync("Update", server, "update-" + second.Version);
         await RunTargetAsync("Rollback", server, "rollback");
+        await RunInHouseAsync(server);
         await RunAntivirusAsync(cancellationToken);
 
         console.WriteLine();
@@ -61,6 +62,37 @@ internal sealed class DemoScenario(string workspace, Verbosity verbosity, IAnsiC
         console.MarkupLine($"  trusted key  {Markup.Escape(KeysDirectory)}");
         console.MarkupLine($"  release key  {Markup.Escape(ReleaseKeysDirectory)} (checks every release image's .asc)");
         console.MarkupLine($"  reports      {Markup.Escape(Path.Combine(workspace, "reports"))}");
+    }
+
+    // The in-house repository beside the Alpine tree: key ceremony, a build's drop, publication, and what a station configures.
+    private async Task RunInHouseAsync(LocalUpstreamServer server)
+    {
+        string[] archs = ["x86_64", "aarch64"];
+        var incoming = Path.Combine(workspace, "incoming");
+        var builderKeys = Directory.CreateDirectory(Path.Combine(workspace, "builder-keys")).FullName;
+        using (var builder = SigningKey.Create("ci@panoptiscan.example"))
+        {
+            builder.WritePublicKey(builderKeys);
+            InHouseDemoPackages.Write(incoming, builder, archs);
+        }
+
+        console.WriteLine();
+        console.MarkupLine($"The vendor's CI dropped station packages into {Markup.Escape(incoming)}: one noarch, one per arch.");
+        string[] inHouse =
+        [
+            $"--arch={string.Join(',', archs)}", $"--inhouse-key={Path.Combine(workspace, "secrets", "panoptiscan.rsa")}",
+            $"--inhouse-incoming={incoming}", $"--inhouse-keys={builderKeys}",
+        ];
+        await RunTargetAsync("InHouseKey", server, "inhouse-key", inHouse);
+        await RunTargetAsync("InHouse", server, "inhouse", inHouse);
+
+        console.WriteLine();
+        console.WriteLine("A station's /etc/apk/repositories (the web server serves [ALPINE] as /alpine/ and [ALPINE]/panoptiscan as /panoptiscan/):");
+        console.WriteLine("  http://<mirror>/alpine/latest-stable/main/");
+        console.WriteLine("  http://<mirror>/alpine/latest-stable/community/");
+        console.WriteLine("  http://<mirror>/panoptiscan/");
+        console.MarkupLine("and the one key it needs in /etc/apk/keys:");
+        console.WriteLine("  http://<mirror>/panoptiscan/panoptiscan.rsa.pub");
     }
 
     // ClamAV's real signed test database stands in for main, daily and bytecode: the demo cannot sign databases itself.

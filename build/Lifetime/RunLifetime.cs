@@ -55,6 +55,7 @@ public sealed class RunLifetime : FrostingLifetime<MirrorContext>
             Verification = context.Verified,
             Published = context.Published,
             Deploy = context.Deployed,
+            InHouse = context.InHouse,
             Antivirus = context.Antivirus,
             AntivirusPlan = context.AntivirusPlan,
         };

@@ -1,6 +1,7 @@
 using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Build.Printing;
+using AlpineMirror.InHouse;
 using AlpineMirror.Planning;
 using AlpineMirror.Upstream;
 using Cake.Core;
@@ -34,5 +35,12 @@ public sealed class Plan : AsyncFrostingTask<MirrorContext>, IDryRunTask
         }
 
         PlanPrinter.Print(context.Plan, AnsiConsole.Console);
+        if (context.Target == nameof(Plan) && context.Options.InHouse.HasSource)
+        {
+            // Only for the Plan target: in Update the InHouse task plans and publishes the in-house feed itself.
+            var inHouse = await context.InHouseFeed().PlanAsync(context.Cancellation);
+            context.InHouse = InHouseResult.From("plan", inHouse, published: false);
+            AnsiConsole.Console.WriteLine($"In-house {context.InHouse.Summary()}");
+        }
     }
 }

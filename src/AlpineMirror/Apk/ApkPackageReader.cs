@@ -20,7 +20,23 @@ public static class ApkPackageReader
     /// </summary>
     /// <exception cref="ApkFormatException">The file is not a v2 package with <c>datahash</c>.</exception>
     /// <exception cref="ChecksumMismatchException">The data member does not match <c>datahash</c>.</exception>
-    public static ApkIndexEntry ReadIndexEntry(string path)
+    public static ApkIndexEntry ReadIndexEntry(string path) => Read(path, signers: null);
+
+    /// <summary>
+    /// Like <see cref="ReadIndexEntry(string)"/>, and first requires the package's own <c>.SIGN.*</c> over the raw control
+    /// member to verify with one of <paramref name="signers"/>: how a package that no signed index vouches for yet is
+    /// trusted (abuild-sign's signature, APK-FORMAT.md §1.3).
+    /// </summary>
+    /// <exception cref="SignatureException">The package is unsigned, or no signature by a trusted key verifies.</exception>
+    /// <exception cref="ApkFormatException">The file is not a v2 package with <c>datahash</c>.</exception>
+    /// <exception cref="ChecksumMismatchException">The data member does not match <c>datahash</c>.</exception>
+    public static ApkIndexEntry ReadSignedIndexEntry(string path, TrustedKeys signers)
+    {
+        ArgumentNullException.ThrowIfNull(signers);
+        return Read(path, signers);
+    }
+
+    private static ApkIndexEntry Read(string path, TrustedKeys? signers)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using var file = File.OpenRead(path);
@@ -28,11 +44,12 @@ public static class ApkPackageReader
         var length = 0;
         GzipMemberRange control;
         MemoryStream controlTar;
+        IReadOnlyList<ApkSignature> signatures;
         while (true)
         {
             var read = file.ReadAtLeast(head.AsSpan(length), head.Length - length, throwOnEndOfStream: false);
             length += read;
-            if (TryFindControl(head.AsSpan(0, length), path, atEnd: length < head.Length, out control, out controlTar))
+            if (TryFindControl(head.AsSpan(0, length), path, atEnd: length < head.Length, out control, out controlTar, out signatures))
             {
                 break;
             }
@@ -45,6 +62,8 @@ public static class ApkPackageReader
             Array.Resize(ref head, head.Length * 2);
         }
 
+        // The signature is checked before anything the control member says is believed.
+        signers?.VerifyAny(signatures, head.AsSpan(control.Offset, control.Length), path);
         PackageInfo info;
         using (controlTar)
         {
@@ -72,9 +91,11 @@ public static class ApkPackageReader
     }
 
     // The control member is the first one unless that one holds .SIGN.* entries (an unsigned package has none).
-    private static bool TryFindControl(ReadOnlySpan<byte> head, string path, bool atEnd, out GzipMemberRange control, out MemoryStream controlTar)
+    private static bool TryFindControl(
+        ReadOnlySpan<byte> head, string path, bool atEnd, out GzipMemberRange control, out MemoryStream controlTar, out IReadOnlyList<ApkSignature> signatures)
     {
         controlTar = new MemoryStream();
+        signatures = [];
         if (!TryReadMember(head, 0, path, atEnd, controlTar, out var first))
         {
             control = default;
@@ -82,7 +103,8 @@ public static class ApkPackageReader
         }
 
         controlTar.Position = 0;
-        if (ApkSignatureReader.Read(controlTar, path).Count == 0)
+        signatures = ApkSignatureReader.Read(controlTar, path);
+        if (signatures.Count == 0)
         {
             controlTar.Position = 0;
             control = first;

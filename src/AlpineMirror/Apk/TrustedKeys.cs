@@ -58,6 +58,38 @@ public sealed class TrustedKeys : IDisposable
         return new TrustedKeys(directory, keys);
     }
 
+    /// <summary>
+    /// The keys of <paramref name="directory"/> (none when null) plus one key held in memory under <paramref name="name"/>,
+    /// e.g. a repository's own key next to the builders' keys.
+    /// </summary>
+    /// <exception cref="ConfigurationException">The folder is missing, or a file in it is not an RSA public key.</exception>
+    public static TrustedKeys With(string? directory, string name, string publicKeyPem)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentException.ThrowIfNullOrEmpty(publicKeyPem);
+        var keys = new Dictionary<string, RSA>(StringComparer.Ordinal);
+        if (directory is not null)
+        {
+            using var loaded = Load(directory);
+            foreach (var keyName in loaded.Names)
+            {
+                var copy = RSA.Create();
+                copy.ImportSubjectPublicKeyInfo(loaded._keys[keyName].ExportSubjectPublicKeyInfo(), out _);
+                keys.Add(keyName, copy);
+            }
+        }
+
+        var own = RSA.Create();
+        own.ImportFromPem(publicKeyPem);
+        if (keys.Remove(name, out var shadowed))
+        {
+            shadowed.Dispose();
+        }
+
+        keys.Add(name, own);
+        return new TrustedKeys(directory ?? name, keys);
+    }
+
     /// <summary>The key whose file name is <paramref name="name"/>, if trusted.</summary>
     public bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out RSA? key) =>
         _keys.TryGetValue(name, out key);

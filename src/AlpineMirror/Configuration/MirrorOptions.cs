@@ -1,5 +1,6 @@
 using AlpineMirror.ClamAv;
 using AlpineMirror.Deploy;
+using AlpineMirror.InHouse;
 using AlpineMirror.Mirroring;
 
 namespace AlpineMirror.Configuration;
@@ -49,6 +50,8 @@ public sealed record MirrorOptions
     public string? AwxJobTemplate { get; init; }
     /// <summary>Where to write the JSON report, besides the console.</summary>
     public string? Report { get; init; }
+    /// <summary>The in-house repository's options (<c>--inhouse-*</c>, <c>--package</c>, <c>--restore</c>).</summary>
+    public InHouseOptions InHouse { get; init; } = new();
     /// <summary>The antivirus feed (<c>--clamav-*</c>).</summary>
     public ClamAvOptions ClamAv { get; init; } = new();
 

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
+using System.Security.Cryptography;
 using AlpineMirror.ClamAv;
 using AlpineMirror.Deploy;
+using AlpineMirror.InHouse;
 using AlpineMirror.Mirroring;
 using AlpineMirror.Storage;
 using AlpineMirror.Upstream;
@@ -19,8 +21,9 @@ public static partial class MirrorOptionsLoader
 
     private static readonly string[] OptionNames =
         ["root", "upstream", "branch", "repos", "arch", "keys", "release-keys", "version", "releases", "retries", "timeout", "parallel", "verify", "max-removed", "force", "to", "keep", "deploy", "ansible-playbook", "ansible-inventory", "ansible-args", "awx-url",
-            "awx-job-template", "report", "clamav", "clamav-upstream", "clamav-databases", "clamav-dir", "clamav-keep", "clamav-dns",
-            "clamav-interval", "clamav-certs", "clamav-apk"];
+            "awx-job-template", "report", "inhouse-name", "inhouse-key", "inhouse-incoming", "inhouse-upstream", "inhouse-keys", "inhouse-keep",
+            "inhouse-signature", "inhouse-description", "package", "restore", "clamav", "clamav-upstream", "clamav-databases", "clamav-dir",
+            "clamav-keep", "clamav-dns", "clamav-interval", "clamav-certs", "clamav-apk"];
 
     /// <param name="commandLine">Options given on the command line, by name without dashes.</param>
     /// <param name="environment">The process environment.</param>
@@ -86,9 +89,39 @@ public static partial class MirrorOptionsLoader
             AwxUrl = Resolve("awx-url") is { } awxUrl ? ParseHttpUrl(awxUrl) : null,
             AwxJobTemplate = Resolve("awx-job-template")?.Value,
             Report = Resolve("report") is { } report ? ParsePath(report) : null,
+            InHouse = LoadInHouse(Resolve),
             ClamAv = LoadClamAv(Resolve),
         };
     }
+
+    private static InHouseOptions LoadInHouse(Func<string, OptionValue?> resolve)
+    {
+        var defaults = new InHouseOptions();
+        return new InHouseOptions
+        {
+            Name = resolve("inhouse-name")?.Value ?? defaults.Name,
+            Key = resolve("inhouse-key") is { } key ? ParsePath(key) : null,
+            Incoming = resolve("inhouse-incoming") is { } incoming ? ParsePath(incoming) : null,
+            Upstream = resolve("inhouse-upstream") is { } upstream ? ParseHttpUrl(upstream) : null,
+            Keys = resolve("inhouse-keys") is { } keys ? ParsePath(keys) : null,
+            Keep = resolve("inhouse-keep") is { } keep ? ParseCount(keep, 1, 1000) : defaults.Keep,
+            Signature = resolve("inhouse-signature") is { } signature ? ParseSignature(signature) : defaults.Signature,
+            Description = resolve("inhouse-description") is { } description ? ParseLine(description) : null,
+            Package = resolve("package")?.Value,
+            Restore = resolve("restore") is { } restore && ParseBool(restore),
+        };
+    }
+
+    // apk-tools reads both since 2.7; RSA (SHA-1) only for stations older than that.
+    private static HashAlgorithmName ParseSignature(OptionValue option) => option.Value switch
+    {
+        "RSA256" => HashAlgorithmName.SHA256,
+        "RSA" => HashAlgorithmName.SHA1,
+        _ => throw option.Invalid("RSA256 or RSA"),
+    };
+
+    private static string ParseLine(OptionValue option) =>
+        option.Value.Length > 0 && option.Value.AsSpan().IndexOfAny('\n', '\r') < 0 ? option.Value : throw option.Invalid("one line of text");
 
     private static ClamAvOptions LoadClamAv(Func<string, OptionValue?> resolve)
     {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AlpineMirror.ClamAv;
+using AlpineMirror.InHouse;
 using AlpineMirror.Mirroring;
 using AlpineMirror.Planning;
 using AlpineMirror.Storage;
@@ -27,6 +28,7 @@ public sealed record RunReport
     public VerificationReport? Verification { get; init; }
     public SnapshotSwitch? Published { get; init; }
     public DeployOutcome? Deploy { get; init; }
+    public InHouseResult? InHouse { get; init; }
     /// <summary>The antivirus feed's outcome; in a dry run, only its plan.</summary>
     public ClamAvResult? Antivirus { get; init; }
     public ClamAvPlan? AntivirusPlan { get; init; }
@@ -54,6 +56,7 @@ public sealed record RunReport
         });
         json["published"] = Node(Published);
         json["deploy"] = Node(Deploy);
+        json["inhouse"] = Node(InHouse);
         if (Antivirus is not null || AntivirusPlan is not null)
         {
             json["antivirus"] = Node(Antivirus ?? (object?)new { Plan = AntivirusPlan });
@@ -101,6 +104,11 @@ public sealed record RunReport
         if (Deploy is not null)
         {
             summary.AppendLine($"| deploy | {Deploy.Status}: {Deploy.Detail} |");
+        }
+
+        if (InHouse is not null)
+        {
+            summary.AppendLine($"| in-house {InHouse.Action} | {InHouse.Summary()} |");
         }
 
         if ((Antivirus?.Plan ?? AntivirusPlan) is { } antivirus)

@@ -12,8 +12,8 @@ public static partial class SnapshotPublisher
 {
     /// <summary>
     /// Records the publication (<see cref="SnapshotPublication"/>), renames <paramref name="stagingPath"/> to
-    /// <c>[ALPINE]/&lt;name&gt;</c>, switches latest-stable and the alias of <paramref name="branch"/> to it, and creates
-    /// <c>panoptiscan/</c> if it is missing (it is never touched otherwise).
+    /// <c>[ALPINE]/&lt;name&gt;</c>, switches latest-stable and the alias of <paramref name="branch"/> to it. The in-house
+    /// repository beside them belongs to its own feed and is never touched.
     /// </summary>
     /// <param name="indexes">SHA-256 of the signed indexes and release lists the snapshot holds, by path in it.</param>
     /// <param name="branch">The branch option: <c>v3.15</c> names the alias itself, <c>edge</c> is its own alias, and for
@@ -62,7 +62,6 @@ public static partial class SnapshotPublisher
         }
 
         SwitchLinks(root, name, alias);
-        Directory.CreateDirectory(root.InHouseRepository);
         return new SnapshotSwitch(previous, name, alias);
     }
 
@@ -125,7 +124,6 @@ public static partial class SnapshotPublisher
         var alias = BranchAlias(branch, name);
         RequireLinksOrNothing(root, alias);
         SwitchLinks(root, name, alias);
-        Directory.CreateDirectory(root.InHouseRepository);
         return new SnapshotSwitch(previous, name, alias);
     }
 

@@ -170,4 +170,24 @@ public sealed class ApkPackageReaderTests : IDisposable
         Assert.Contains("expected hello-1.0-r0.apk", error.Message);
         Assert.False(File.Exists(Path.Combine(_directory.FullName, "APKINDEX.tar.gz")));
     }
+
+    [Fact]
+    public void Should_require_the_package_signature_of_a_trusted_key_when_asked_to()
+    {
+        // Given the real strace package, signed by Alpine's 6165ee59 key, and a package of ours without a signature
+        var strace = Fixtures.Path("alpine-v3.16-main-x86_64", "strace-5.17-r0.apk");
+        var unsigned = new ApkPackageBuilder(null).Build(Spec("hello")).WriteTo(_directory.FullName);
+        using var alpine = TrustedKeys.Load(Fixtures.AlpineKeys);
+        using var other = TrustedKeys.With(null, _key.KeyName, _key.ExportPublicKeyPem());
+
+        // When each is read requiring a trusted signature
+        var entry = ApkPackageReader.ReadSignedIndexEntry(strace, alpine);
+        var untrusted = Assert.Throws<SignatureException>(() => ApkPackageReader.ReadSignedIndexEntry(strace, other));
+        var missing = Assert.Throws<SignatureException>(() => ApkPackageReader.ReadSignedIndexEntry(unsigned, alpine));
+
+        // Then Alpine's key verifies strace, another key does not, and an unsigned package is refused
+        Assert.Equal("Q18y9jy9MgtvQFXTntDQ3if2axAkk=", entry.Checksum);
+        Assert.Contains(".SIGN.RSA.alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub (key not trusted)", untrusted.Message);
+        Assert.Equal($"{unsigned}: not signed: no .SIGN.* entry", missing.Message);
+    }
 }

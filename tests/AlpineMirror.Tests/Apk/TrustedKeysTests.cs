@@ -128,4 +128,21 @@ public sealed class TrustedKeysTests : IDisposable
             + $".SIGN.RSA256.signer.rsa.pub (does not verify with the trusted key); trusted keys are in {_directory.FullName}",
             error.Message);
     }
+
+    [Fact]
+    public void Should_trust_a_folder_and_one_more_key_held_in_memory_under_its_name()
+    {
+        // Given Alpine's keys and a repository key that is not in that folder
+        using var repository = SigningKey.Create("repository@example.org");
+
+        // When both are trusted together
+        using var keys = TrustedKeys.With(Fixtures.AlpineKeys, repository.KeyName, repository.ExportPublicKeyPem());
+
+        // Then a signature by either verifies, found by name
+        Assert.Equal(21, keys.Names.Count);
+        var data = "signed"u8.ToArray();
+        var signature = new ApkSignature(repository.SignatureEntryName(HashAlgorithmName.SHA256), "RSA256", repository.KeyName, repository.Sign(data, HashAlgorithmName.SHA256));
+        Assert.Equal(repository.KeyName, keys.VerifyAny([signature], data, "test").KeyName);
+        Assert.True(keys.TryGet("alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub", out _));
+    }
 }

@@ -36,6 +36,15 @@ public sealed class DemoScenarioTests : IDisposable
         Assert.Equal("3.15.4", new FileInfo(Path.Combine(root, "v3.15")).LinkTarget);
         Assert.Equal(3, File.ReadAllLines(Path.Combine(root, ".alpinemirror", "history.jsonl")).Length);
         Assert.Contains("latest-stable -> 3.15.4", output.ToString());
+
+        // And the in-house repository holds the noarch package in both arches and each agent in its own, signed with the demo's key
+        using var inHouse = JsonDocument.Parse(File.ReadAllText(Path.Combine(_workspace, "reports", "inhouse.json")));
+        Assert.Equal(4, inHouse.RootElement.GetProperty("inhouse").GetProperty("added").GetInt32());
+        Assert.True(File.Exists(Path.Combine(root, "panoptiscan", "aarch64", "panoptiscan-agent-1.0.0-r0.apk")));
+        Assert.True(File.Exists(Path.Combine(root, "panoptiscan", "x86_64", "station-config-1.0.0-r0.apk")));
+        Assert.Contains("http://<mirror>/panoptiscan/panoptiscan.rsa.pub", output.ToString());
+
+        // And the antivirus mirror went from the test database's version 3 to 6 through its patches
         using var antivirus = JsonDocument.Parse(File.ReadAllText(Path.Combine(_workspace, "reports", "antivirus-6.json")));
         var test = antivirus.RootElement.GetProperty("antivirus").GetProperty("databases")[0];
         Assert.Equal((3, 6), (test.GetProperty("from").GetInt32(), test.GetProperty("to").GetInt32()));

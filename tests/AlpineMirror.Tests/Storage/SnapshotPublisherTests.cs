@@ -20,7 +20,7 @@ public sealed class SnapshotPublisherTests : IDisposable
     private static string ReadLink(string path) => ExternalCommand.Require("readlink", [path]).OutputText.TrimEnd('\n');
 
     [Fact]
-    public void Should_publish_the_first_snapshot_with_relative_links_and_create_panoptiscan()
+    public void Should_publish_the_first_snapshot_with_relative_links_and_leave_the_in_house_folder_to_its_feed()
     {
         // Given an empty root and a verified staging folder
         var staging = _root.AddStaging("3.15.4");
@@ -28,14 +28,14 @@ public sealed class SnapshotPublisherTests : IDisposable
         // When it is published
         var published = SnapshotPublisher.Publish(Root, staging, "3.15.4", "v3.15", Indexes);
 
-        // Then the staging folder became the snapshot, both links point to it by relative name, panoptiscan exists
+        // Then the staging folder became the snapshot, both links point to it by relative name, and no panoptiscan appears
         Assert.Equal(new SnapshotSwitch(null, "3.15.4", "v3.15"), published);
         Assert.False(Directory.Exists(staging));
         Assert.Equal("index of 3.15.4", File.ReadAllText(Path.Combine(Root.Path, "latest-stable", "main", "x86_64", "APKINDEX.tar.gz")));
         Assert.Equal("3.15.4", ReadLink(Root.LatestStableLink));
         Assert.Equal("3.15.4", ReadLink(Path.Combine(Root.Path, "v3.15")));
-        Assert.True(Directory.Exists(Root.InHouseRepository));
-        Assert.Equal([".alpinemirror", "3.15.4", "latest-stable", "panoptiscan", "v3.15"], _root.RootNames());
+        Assert.False(Directory.Exists(Root.InHouseRepository));
+        Assert.Equal([".alpinemirror", "3.15.4", "latest-stable", "v3.15"], _root.RootNames());
     }
 
     [Fact]
