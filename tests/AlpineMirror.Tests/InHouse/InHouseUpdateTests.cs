@@ -1,10 +1,11 @@
 using System.Text.Json;
 using AlpineMirror.Build.Hosting;
+using AlpineMirror.Tests.ClamAv;
 using AlpineMirror.Tests.Support;
 
 namespace AlpineMirror.Tests.InHouse;
 
-/// <summary>Update through the real host with an in-house source: InHouse runs after Relink and before TriggerAnsible, on its own.</summary>
+/// <summary>Update through the real host with an in-house source: InHouse runs after Relink and before TriggerAnsible (and Antivirus), on its own.</summary>
 public sealed class InHouseUpdateTests(DemoReleases releases) : ServedDemoUpstream(releases)
 {
     private readonly InHouseTestBed _bed = new();
@@ -17,12 +18,12 @@ public sealed class InHouseUpdateTests(DemoReleases releases) : ServedDemoUpstre
 
     private string ReportPath => Path.Combine(_bed.Incoming, "..", "report.json");
 
-    private Task<HostRun> UpdateAsync() =>
+    private Task<HostRun> UpdateAsync(params string[] extra) =>
         InProcessHost.RunAsync(
         [
             "--target=Update", $"--root={_bed.Root.Path}", $"--upstream={Server.BaseUri}", "--branch=v3.15", $"--keys={Releases.KeysDirectory}",
             "--retries=1", "--timeout=5", $"--inhouse-key={_bed.PrivateKey}", $"--inhouse-incoming={_bed.Incoming}",
-            $"--inhouse-keys={_bed.BuilderKeys}", $"--report={ReportPath}",
+            $"--inhouse-keys={_bed.BuilderKeys}", $"--report={ReportPath}", .. extra,
         ]);
 
     private JsonElement Report(string property) => JsonDocument.Parse(File.ReadAllText(ReportPath)).RootElement.GetProperty(property);
@@ -61,6 +62,26 @@ public sealed class InHouseUpdateTests(DemoReleases releases) : ServedDemoUpstre
         Assert.Contains("hello-0.1.0-r0.apk: not signed", run.SingleErrorLine());
         Assert.Equal(["3.15.4"], _bed.Mirror.PublishedSnapshots());
         Assert.Equal("skipped", Report("deploy").GetProperty("status").GetString());
+        Assert.False(File.Exists(_bed.Repository.IndexPath("x86_64")));
+    }
+
+    [Fact]
+    public async Task Should_still_run_the_antivirus_feed_after_the_deploy_when_the_in_house_feed_failed_and_exit_3()
+    {
+        // Given an unsigned package in the drop folder and a ClamAV stand-in serving the test database at version 6
+        _bed.DropFixture("", "extra", "chainguard-dev__go-apk", "pkg", "apk", "testdata", "hello-0.1.0-r0.apk");
+        await using var clamav = await ClamAvTestBed.StartAsync(version: 6);
+
+        // When Update runs with the antivirus feed on
+        var run = await UpdateAsync("--clamav=true", $"--clamav-upstream={clamav.Server.BaseUri}", "--clamav-databases=test");
+
+        // Then Alpine is published and deployed, the antivirus databases are served, and the run ends with the in-house failure
+        Assert.Equal(3, run.ExitCode);
+        Assert.Contains("hello-0.1.0-r0.apk: not signed", run.SingleErrorLine());
+        Assert.Equal(["3.15.4"], _bed.Mirror.PublishedSnapshots());
+        Assert.Equal("skipped", Report("deploy").GetProperty("status").GetString());
+        Assert.Equal(6, Report("antivirus").GetProperty("databases")[0].GetProperty("to").GetInt32());
+        Assert.True(File.Exists(Path.Combine(_bed.Root.Path, "clamav", "test.cvd")));
         Assert.False(File.Exists(_bed.Repository.IndexPath("x86_64")));
     }
 }
