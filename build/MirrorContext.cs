@@ -70,6 +70,11 @@ public sealed class MirrorContext : FrostingContext, IDisposable
 
     public ClamAvMirror CreateClamAvMirror() => new(Options.ClamAv, Root, ClientOptions);
 
+    /// <summary>What the antivirus feed did with its <c>--clamav-apk</c> package; null when the option is off.</summary>
+    public ClamAvPackageResult? AntivirusPackage { get; set; }
+
+    public ClamAvPackagePublisher CreateClamAvPackagePublisher() => new(Options.ClamAv, Root, InHouseFeed());
+
     /// <summary>Cancelled on Ctrl+C or SIGTERM, so downloads stop and temporaries are cleaned up.</summary>
     public CancellationToken Cancellation => ShutdownSignal.Token;
 

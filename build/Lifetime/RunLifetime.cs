@@ -58,6 +58,7 @@ public sealed class RunLifetime : FrostingLifetime<MirrorContext>
             InHouse = context.InHouse,
             Antivirus = context.Antivirus,
             AntivirusPlan = context.AntivirusPlan,
+            AntivirusPackage = context.AntivirusPackage,
         };
 
         // A report that cannot be written must not hide the run's own outcome.

@@ -34,6 +34,13 @@ public sealed class Antivirus : AsyncFrostingTask<MirrorContext>, IDryRunTask
         context.Antivirus = await context.CreateClamAvMirror().UpdateAsync(context.Cancellation);
         AntivirusPrinter.Print(context.Antivirus, AnsiConsole.Console);
         context.Antivirus.ThrowIfFailed();
+
+        // Only once the feed published: stations that take everything through apk get the same databases.
+        if (context.Options.ClamAv.Package is not null)
+        {
+            context.AntivirusPackage = await context.CreateClamAvPackagePublisher().PublishAsync(context.Cancellation);
+            context.Log.Information("{0}", context.AntivirusPackage.Summary());
+        }
     }
 
     public async Task DryRunAsync(ICakeContext cakeContext)

@@ -74,7 +74,9 @@ public sealed partial class ApkPackageBuilder
             .Concat(spec.Files.Select(file => (Name: file.Path, File: (PackageFile?)file)))
             .OrderBy(entry => entry.Name, StringComparer.Ordinal);
 
-        using var tar = new TarSegmentBuilder(paxHeaders: true, spec.BuildTime);
+        // Each file adds a pax header, a tar header and padding: a few blocks beyond its content.
+        var expected = spec.Files.Sum(file => (long)file.Content.Length + 4096) + 4096;
+        using var tar = new TarSegmentBuilder(paxHeaders: true, spec.BuildTime, expected);
         foreach (var (name, file) in entries)
         {
             if (file is null)

@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.Globalization;
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace AlpineMirror.Apk;
@@ -17,7 +18,7 @@ internal sealed class TarSegmentBuilder : IDisposable
     private const int BlockSize = 512;
     private const UnixFileMode DirectoryMode = (UnixFileMode)0b111_101_101;
 
-    private readonly MemoryStream _tar = new();
+    private readonly MemoryStream _tar;
     private readonly TarWriter _writer;
     private readonly bool _paxHeaders;
     private readonly DateTimeOffset _modified;
@@ -28,8 +29,10 @@ internal sealed class TarSegmentBuilder : IDisposable
     /// records such as <c>APK-TOOLS.checksum.SHA1</c>); otherwise write plain GNU entries as <c>apk index</c> does.
     /// </param>
     /// <param name="modifiedUnixTime">The mtime of every entry; a fixed value keeps the output reproducible.</param>
-    public TarSegmentBuilder(bool paxHeaders, long modifiedUnixTime)
+    /// <param name="expectedBytes">About how much content the entries carry, so large packages never grow the buffer by doubling.</param>
+    public TarSegmentBuilder(bool paxHeaders, long modifiedUnixTime, long expectedBytes = 0)
     {
+        _tar = new MemoryStream((int)Math.Min(expectedBytes, Array.MaxLength));
         _paxHeaders = paxHeaders;
         _modified = DateTimeOffset.FromUnixTimeSeconds(modifiedUnixTime);
         // The pax headers are written here rather than by TarEntryFormat.Pax because TarWriter names them
@@ -71,7 +74,8 @@ internal sealed class TarSegmentBuilder : IDisposable
     /// <summary>gzip at the highest level; .NET writes the same header as <c>gzip -n -9</c>: no name, mtime 0, XFL 2, OS 3.</summary>
     internal static byte[] Compress(ReadOnlySpan<byte> data)
     {
-        var compressed = new MemoryStream();
+        // Sized for data that does not compress (deflate adds 5 bytes per 64 KiB block stored), so it never grows by doubling.
+        var compressed = new MemoryStream((int)Math.Min(data.Length + (data.Length >> 10) + 64L, Array.MaxLength));
         using (var gzip = new GZipStream(compressed, CompressionLevel.SmallestSize, leaveOpen: true))
         {
             gzip.Write(data);
@@ -98,7 +102,10 @@ internal sealed class TarSegmentBuilder : IDisposable
         entry.ModificationTime = _modified;
         if (content is { } bytes)
         {
-            entry.DataStream = new MemoryStream(bytes.ToArray(), writable: false);
+            // Read in place: a package of large files (the antivirus databases) would otherwise hold each twice.
+            entry.DataStream = MemoryMarshal.TryGetArray(bytes, out var segment)
+                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                : new MemoryStream(bytes.ToArray(), writable: false);
         }
 
         _writer.WriteEntry(entry);

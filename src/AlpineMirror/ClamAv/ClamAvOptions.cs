@@ -20,6 +20,8 @@ public sealed record ClamAvOptions
     public TimeSpan Interval { get; init; } = TimeSpan.FromMinutes(60);
     /// <summary>Folder of CA certificates the <c>.sign</c> files must chain to; null checks their format only.</summary>
     public string? Certificates { get; init; }
+    /// <summary>The package name (<c>--clamav-apk</c>) the databases are published under in the in-house repository; null: none.</summary>
+    public string? Package { get; init; }
 
     public bool IsOfficialUpstream(Uri upstream) =>
         Uri.Compare(upstream, OfficialUpstream, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;

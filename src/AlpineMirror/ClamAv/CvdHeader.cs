@@ -13,6 +13,16 @@ public sealed record CvdHeader(
     public const int Length = 512;
     private const string Magic = "ClamAV-VDB";
 
+    /// <summary>Reads and parses the header of the database at <paramref name="path"/>, not its body.</summary>
+    /// <exception cref="ClamAvFormatException">The header is short or malformed.</exception>
+    public static CvdHeader Read(string path)
+    {
+        var header = new byte[Length];
+        using var file = File.OpenRead(path);
+        var read = file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        return Parse(header.AsSpan(0, read), path);
+    }
+
     /// <summary>Parses the first 512 bytes of a database.</summary>
     /// <param name="source">The file or URL, for the error message.</param>
     /// <exception cref="ClamAvFormatException">Fewer than 512 bytes, a byte that is not printable ASCII, or a malformed field.</exception>

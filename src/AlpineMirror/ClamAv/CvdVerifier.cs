@@ -15,6 +15,14 @@ public static class CvdVerifier
     public static CvdHeader Verify(string path, string source)
     {
         using var file = File.OpenRead(path);
+        return Verify(file, source);
+    }
+
+    /// <summary>Verifies the database read from <paramref name="file"/> (from its start to its end) and returns its header.</summary>
+    /// <exception cref="ClamAvFormatException">Malformed header, no body, wrong MD5 or a signature that does not verify.</exception>
+    public static CvdHeader Verify(Stream file, string source)
+    {
+        ArgumentNullException.ThrowIfNull(file);
         var headerBytes = new byte[CvdHeader.Length];
         var read = file.ReadAtLeast(headerBytes, headerBytes.Length, throwOnEndOfStream: false);
         var header = CvdHeader.Parse(headerBytes.AsSpan(0, read), source);

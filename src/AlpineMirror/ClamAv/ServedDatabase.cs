@@ -8,16 +8,7 @@ public sealed record ServedDatabase(string Database, int? Version, IReadOnlyList
     public static ServedDatabase Read(string servedPath, string database)
     {
         var cvd = Path.Combine(servedPath, ClamAvFile.Cvd(database, 0).Name);
-        int? version = null;
-        if (File.Exists(cvd))
-        {
-            var header = new byte[CvdHeader.Length];
-            using (var file = File.OpenRead(cvd))
-            {
-                var read = file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-                version = CvdHeader.Parse(header.AsSpan(0, read), cvd).Version;
-            }
-        }
+        int? version = File.Exists(cvd) ? CvdHeader.Read(cvd).Version : null;
 
         var patches = Directory.Exists(servedPath)
             ? Directory.EnumerateFiles(servedPath)

@@ -23,7 +23,7 @@ public static partial class MirrorOptionsLoader
         ["root", "upstream", "branch", "repos", "arch", "keys", "release-keys", "version", "releases", "retries", "timeout", "parallel", "verify", "max-removed", "force", "to", "keep", "deploy", "ansible-playbook", "ansible-inventory", "ansible-args", "awx-url",
             "awx-job-template", "report", "inhouse-name", "inhouse-key", "inhouse-incoming", "inhouse-upstream", "inhouse-keys", "inhouse-keep",
             "inhouse-signature", "inhouse-description", "package", "restore", "clamav", "clamav-upstream", "clamav-databases", "clamav-dir",
-            "clamav-keep", "clamav-dns", "clamav-interval", "clamav-certs"];
+            "clamav-keep", "clamav-dns", "clamav-interval", "clamav-certs", "clamav-apk"];
 
     /// <param name="commandLine">Options given on the command line, by name without dashes.</param>
     /// <param name="environment">The process environment.</param>
@@ -139,6 +139,8 @@ public static partial class MirrorOptionsLoader
             Dns = resolve("clamav-dns") is { } dns ? ParseBool(dns) : official,
             Interval = TimeSpan.FromMinutes(resolve("clamav-interval") is { } interval ? ParseCount(interval, 0, 7 * 24 * 60) : official ? 60 : 0),
             Certificates = resolve("clamav-certs") is { } certs ? ParsePath(certs) : null,
+            // Empty turns the package off, so a config file's name can be cleared from the command line.
+            Package = resolve("clamav-apk") is { Value.Length: > 0 } package ? ParsePackageName(package) : null,
         };
     }
 
@@ -237,6 +239,9 @@ public static partial class MirrorOptionsLoader
             : throw option.Invalid("a comma-separated list of names made of a-z, 0-9 and _");
     }
 
+    private static string ParsePackageName(OptionValue option) =>
+        PackageNamePattern().IsMatch(option.Value) ? option.Value : throw option.Invalid("an apk package name like clamav-db (a-z, 0-9, '.', '+', '_', '-', starting with a-z or 0-9)");
+
     private static string ParseSnapshotName(OptionValue option) =>
         SnapshotName.IsValid(option.Value) ? option.Value : throw option.Invalid("a release number like 3.15.5 or 3.15.5.1");
 
@@ -280,6 +285,10 @@ public static partial class MirrorOptionsLoader
 
     [GeneratedRegex(@"\A[a-z0-9_]+\z")]
     private static partial Regex NamePattern();
+
+    // apk's pkgname characters, lower-case only: stations type it in apk add.
+    [GeneratedRegex(@"\A[a-z0-9][a-z0-9.+_-]*\z")]
+    private static partial Regex PackageNamePattern();
 
     private sealed record OptionValue(string Source, string Value)
     {

@@ -99,6 +99,19 @@ public sealed class InHouseFeed
         return await PublishAsync("publish", key, signers, offered, client: null, cancellationToken);
     }
 
+    /// <summary>The in-house signing key, for another feed that builds packages to hand to <see cref="PublishAsync(IReadOnlyList{string}, CancellationToken)"/>.</summary>
+    /// <exception cref="InHouseSetupException">The key is missing, exposed or unusable.</exception>
+    public SigningKey LoadKey() => InHouseKeyPair.Load(_root, _options);
+
+    /// <summary>Whether every arch's published index (verified with the in-house key) lists <paramref name="name"/> at <paramref name="version"/>.</summary>
+    /// <exception cref="InHouseSetupException">The key is missing, exposed or unusable.</exception>
+    public bool Lists(string name, string version)
+    {
+        using var key = LoadKey();
+        using var own = OwnKey(key);
+        return _repository.ReadPublished(_archs, own).Values.All(entries => entries.Any(entry => entry.Name == name && entry.Version == version));
+    }
+
     /// <summary>
     /// Withdraws <c>--package=&lt;name&gt;-&lt;version&gt;</c>: remembered first, then every index that lists it re-signed
     /// without it, then its files removed. With <paramref name="restore"/>, forgets the withdrawal instead, so the next run

@@ -32,6 +32,8 @@ public sealed record RunReport
     /// <summary>The antivirus feed's outcome; in a dry run, only its plan.</summary>
     public ClamAvResult? Antivirus { get; init; }
     public ClamAvPlan? AntivirusPlan { get; init; }
+    /// <summary>What became of the <c>--clamav-apk</c> package; null when the option is off or the feed failed first.</summary>
+    public ClamAvPackageResult? AntivirusPackage { get; init; }
 
     public string ToJson()
     {
@@ -61,6 +63,12 @@ public sealed record RunReport
         {
             json["antivirus"] = Node(Antivirus ?? (object?)new { Plan = AntivirusPlan });
         }
+
+        if (AntivirusPackage is not null)
+        {
+            json["antivirusPackage"] = Node(AntivirusPackage);
+        }
+
         return json.ToJsonString(PlanReport.JsonOptions);
     }
 
@@ -114,6 +122,11 @@ public sealed record RunReport
         if ((Antivirus?.Plan ?? AntivirusPlan) is { } antivirus)
         {
             summary.AppendLine($"| antivirus | {AntivirusSummary(antivirus)} |");
+        }
+
+        if (AntivirusPackage is not null)
+        {
+            summary.AppendLine($"| antivirus apk | {AntivirusPackage.Summary()} |");
         }
 
         summary.AppendLine($"| duration | {Duration.TotalSeconds:0.0} s |");

@@ -26,6 +26,7 @@ public sealed class ClamAvOptionsTests : IDisposable
         Assert.True(options.Dns);
         Assert.Equal(TimeSpan.FromMinutes(60), options.Interval);
         Assert.Null(options.Certificates);
+        Assert.Null(options.Package);
     }
 
     [Fact]
@@ -57,6 +58,24 @@ public sealed class ClamAvOptionsTests : IDisposable
         Assert.False(options.Dns);
     }
 
+    [Fact]
+    public void Should_take_the_package_name_from_the_config_file_and_let_an_empty_value_turn_it_off()
+    {
+        // Given a config file that names the package
+        var config = Path.Combine(_directory, "alpinemirror.yaml");
+        File.WriteAllText(config, "clamav-apk: clamav-db\n");
+
+        // When it is read alone, under the environment, and under an empty command-line value
+        var fromFile = Load(new() { ["config"] = config });
+        var fromEnvironment = Load(new() { ["config"] = config }, new() { ["ALPINEMIRROR_CLAMAV_APK"] = "av-signatures" });
+        var cleared = Load(new() { ["config"] = config, ["clamav-apk"] = "" });
+
+        // Then the nearest source wins, and empty means no package
+        Assert.Equal("clamav-db", fromFile.Package);
+        Assert.Equal("av-signatures", fromEnvironment.Package);
+        Assert.Null(cleared.Package);
+    }
+
     [Theory]
     [InlineData("clamav-dir", "../outside", "a folder under the root")]
     [InlineData("clamav-dir", "/srv/clamav", "a folder under the root")]
@@ -64,6 +83,8 @@ public sealed class ClamAvOptionsTests : IDisposable
     [InlineData("clamav-keep", "0", "a whole number from 1 to 1000")]
     [InlineData("clamav-databases", "daily,../x", "a comma-separated list of names")]
     [InlineData("clamav-upstream", "ftp://x", "an http:// or https:// URL")]
+    [InlineData("clamav-apk", "../clamav-db", "an apk package name")]
+    [InlineData("clamav-apk", "ClamAV DB", "an apk package name")]
     public void Should_refuse_bad_values_naming_the_option(string name, string value, string expected)
     {
         var error = Assert.Throws<ConfigurationException>(() => Load(new() { [name] = value }));

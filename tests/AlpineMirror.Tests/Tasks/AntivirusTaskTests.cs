@@ -1,5 +1,7 @@
 using System.Text.Json;
+using AlpineMirror.Apk;
 using AlpineMirror.Build.Hosting;
+using AlpineMirror.InHouse;
 using AlpineMirror.Storage;
 using AlpineMirror.Tests.ClamAv;
 using AlpineMirror.Tests.Support;
@@ -13,6 +15,7 @@ namespace AlpineMirror.Tests.Tasks;
 public sealed class AntivirusTaskTests(DemoReleases releases) : ServedDemoUpstream(releases)
 {
     private ClamAvTestBed _clamav = null!;
+    private readonly DirectoryInfo _secrets = Directory.CreateTempSubdirectory("antivirus-secrets-");
 
     private string Served => Path.Combine(Root.Path, "clamav");
 
@@ -23,6 +26,7 @@ public sealed class AntivirusTaskTests(DemoReleases releases) : ServedDemoUpstre
         await _clamav.DisposeAsync();
         File.Delete(ReportPath);
         File.Delete(Path.ChangeExtension(ReportPath, ".md"));
+        _secrets.Delete(recursive: true);
         await base.DisposeAsync();
     }
 
@@ -119,5 +123,67 @@ public sealed class AntivirusTaskTests(DemoReleases releases) : ServedDemoUpstre
         Assert.True(with.ExitCode == ExitCodes.Success, with.ToString());
         Assert.True(File.Exists(Path.Combine(Served, "test.cvd")));
         Assert.Equal(["3.15.4"], new MirrorRoot(Root.Path).PublishedSnapshots());
+    }
+
+    /// <summary>The in-house key made by the real ceremony, outside the root; returns the <c>--inhouse-key</c> option.</summary>
+    private string CreateInHouseKey()
+    {
+        var key = Path.Combine(_secrets.FullName, "panoptiscan.rsa");
+        InHouseKeyPair.Create(new MirrorRoot(Root.Path), new InHouseOptions { Key = key });
+        return $"--inhouse-key={key}";
+    }
+
+    private IReadOnlyList<string> ListedInHouse()
+    {
+        var repository = new InHouseRepository(new MirrorRoot(Root.Path), InHouseOptions.DefaultName);
+        using var stationKeys = TrustedKeys.Load(repository.Path);
+        return [.. ApkIndexReader.Read(repository.IndexPath("x86_64"), stationKeys).Entries.Select(entry => entry.FileName)];
+    }
+
+    [Fact]
+    public async Task Should_publish_the_databases_as_an_apk_in_house_and_nothing_when_nothing_changed()
+    {
+        // Given the in-house key
+        var key = CreateInHouseKey();
+
+        // When Antivirus runs alone with --clamav-apk, twice
+        var first = await RunAsync("Antivirus", "--clamav-apk=clamav-db", key);
+        var listed = ListedInHouse();
+        var repository = TreeDigest.Of(Path.Combine(Root.Path, InHouseOptions.DefaultName));
+        var second = await RunAsync("Antivirus", "--clamav-apk=clamav-db", key);
+
+        // Then the first run published clamav-db at the database's version, the second changed nothing and says so
+        Assert.True(first.ExitCode == ExitCodes.Success, first.ToString());
+        Assert.Equal(["clamav-db-6-r0.apk"], listed);
+        Assert.True(second.ExitCode == ExitCodes.Success, second.ToString());
+        using (var report = JsonDocument.Parse(File.ReadAllText(ReportPath)))
+        {
+            var package = report.RootElement.GetProperty("antivirusPackage");
+            Assert.Equal(("6-r0", false), (package.GetProperty("version").GetString(), package.GetProperty("published").GetBoolean()));
+        }
+
+        Assert.Contains("| antivirus apk | clamav-db-6-r0: nothing new, already in the in-house repository |", File.ReadAllText(Path.ChangeExtension(ReportPath, ".md")));
+        Assert.Equal(repository, TreeDigest.Of(Path.Combine(Root.Path, InHouseOptions.DefaultName)));
+        Assert.Null(new MirrorRoot(Root.Path).CurrentSnapshot());
+    }
+
+    [Fact]
+    public async Task Should_exit_2_naming_the_in_house_key_in_Update_after_the_snapshot_and_the_databases_were_published()
+    {
+        // Given --clamav-apk without an in-house key
+        // When Update runs the antivirus feed, then again with the key
+        var without = await RunAsync("Update", "--clamav=true", "--clamav-apk=clamav-db");
+        var servedAfterFailure = File.Exists(Path.Combine(Served, "test.cvd"));
+        var with = await RunAsync("Update", "--clamav=true", "--clamav-apk=clamav-db", CreateInHouseKey());
+
+        // Then the first fails with usage's exit code naming the option, the snapshot and the databases published anyway
+        Assert.Equal(2, without.ExitCode);
+        Assert.Contains("--inhouse-key", without.SingleErrorLine());
+        Assert.Equal(["3.15.4"], new MirrorRoot(Root.Path).PublishedSnapshots());
+        Assert.True(servedAfterFailure);
+
+        // And the second publishes the package in the same Update
+        Assert.True(with.ExitCode == ExitCodes.Success, with.ToString());
+        Assert.Equal(["clamav-db-6-r0.apk"], ListedInHouse());
     }
 }
