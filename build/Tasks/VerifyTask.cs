@@ -26,16 +26,18 @@ public sealed class Verify : FrostingTask<MirrorContext>
             PackageKeys = packageKeys,
         };
         context.Verified = StagingVerifier.Verify(
-            plan, context.StagingPath, VerifiedSnapshot.Find(context.Root, plan.PreviousSnapshot), settings, context.Cancellation);
+            plan, context.StagingPath, VerifiedSnapshot.Find(context.Root, plan.PreviousSnapshot), context.Mirrored?.Downloads, settings,
+            context.Cancellation);
         var report = context.Verified;
         context.Log.Information(
-            "Verified {0} packages and {1} release files in {2:0.0} s ({3}: {4} hashed, {5} files unchanged since {6})",
+            "Verified {0} packages and {1} release files in {2:0.0} s ({3}: {4} hashed, {5} files unchanged since {6}, {7} verified by this run's Mirror)",
             report.Packages,
             report.ReleaseFiles,
             report.Duration.TotalSeconds,
             report.Mode.ToString().ToLowerInvariant(),
             ByteSize.Format(report.BytesHashed),
             report.UnchangedFiles,
-            plan.PreviousSnapshot ?? "nothing");
+            plan.PreviousSnapshot ?? "nothing",
+            report.MirroredFiles);
     }
 }

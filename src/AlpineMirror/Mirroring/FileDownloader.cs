@@ -34,7 +34,11 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
     /// <exception cref="UpstreamException">The file could not be fetched, even after retries.</exception>
     /// <exception cref="MirrorException">The temporary could not be written (e.g. the disk is full).</exception>
     /// <exception cref="StorageException">The verified temporary could not be renamed into place.</exception>
-    public async Task DownloadAsync(
+    /// <returns>
+    /// What statx(2) says of <paramref name="target"/> right after the rename, when it is the very file that was verified
+    /// (the temporary's inode); null when that cannot be told.
+    /// </returns>
+    public async Task<FileStatus?> DownloadAsync(
         Uri uri, string target, long size, IReadOnlyList<string> leftovers, Func<IStreamCheck> newCheck, CancellationToken cancellationToken)
     {
         var claimed = Claim(target, leftovers);
@@ -85,6 +89,7 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
             download.Close();
             // A cancelled run must not publish a file it was told to abandon, even a complete one.
             cancellationToken.ThrowIfCancellationRequested();
+            var verified = LibC.StatNoFollow(download.Path, out var written) == 0 ? written : (FileStatus?)null;
             // Synced with the whole staging file system before Relink publishes it (DESIGN.md §4.3).
             AtomicFile.CommitUnsynced(download.Path, target);
             committed = true;
@@ -93,6 +98,9 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
             {
                 counters.Resumed();
             }
+
+            // After the rename, which moves the change time; the inode proves no other file took the name meanwhile.
+            return verified is { } before && LibC.StatNoFollow(target, out var placed) == 0 && placed.IsSameFileAs(before) ? placed : null;
         }
         finally
         {

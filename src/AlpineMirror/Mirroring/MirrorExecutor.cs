@@ -120,7 +120,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         }
 
         progress?.Report(run.Counters.Progress());
-        return run.Counters.Result();
+        return run.Counters.Result() with { Downloads = run.Downloads };
     }
 
     private static void RequireSafeNames(MirrorPlan plan)
@@ -210,6 +210,9 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         }
 
         public MirrorCounters Counters { get; }
+
+        /// <summary>The files downloaded and verified in this run, for Verify.</summary>
+        public MirroredFiles Downloads { get; } = new();
 
         /// <summary>Upstream's round trip as the downloads measure it; more of them run at once when it is long.</summary>
         public RoundTrip RoundTrip { get; } = new();
@@ -337,7 +340,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             }
 
             var uri = _layout.PackageUri(repository.Repo, repository.Arch, package.FileName);
-            await MirrorVerifiedAsync(relative, uri, package.Size, source => new PackageStreamCheck(package, source, _packageKeys), cancellationToken);
+            await MirrorVerifiedAsync(package, relative, uri, package.Size, source => new PackageStreamCheck(package, source, _packageKeys), cancellationToken);
         }
 
         // The signature first: with release keys, the image is verified against it while it streams.
@@ -355,7 +358,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             if (!KeptUnchanged(_unchanged.Holds(image, _staging, relative)))
             {
                 var uri = _layout.ReleaseFileUri(release.Arch, image.File);
-                await MirrorVerifiedAsync(relative, uri, image.Size,
+                await MirrorVerifiedAsync(image, relative, uri, image.Size,
                     source => new ReleaseImageStreamCheck(source, image.Size, image.Sha256,
                         _releaseKeys is null ? null : signature!.Check(_releaseKeys, source)), cancellationToken);
             }
@@ -379,9 +382,9 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             return unchanged;
         }
 
-        // Keeps a staged file that verifies; otherwise downloads it, verified as it streams.
+        // Keeps a staged file that verifies; otherwise downloads it, verified as it streams against entry, and records it.
         private async Task MirrorVerifiedAsync(
-            string relative, Uri uri, long size, Func<string, IStreamCheck> newCheck, CancellationToken cancellationToken)
+            object entry, string relative, Uri uri, long size, Func<string, IStreamCheck> newCheck, CancellationToken cancellationToken)
         {
             var target = Path.Combine(_staging, relative);
             var planned = _plannedFetches.Contains(relative);
@@ -400,8 +403,11 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
                     Counters.ExpectBytes(size);
                 }
 
-                await _downloader.DownloadAsync(uri, target, size, _leftovers.GetValueOrDefault(target) ?? [],
-                    () => newCheck(uri.AbsoluteUri), cancellationToken);
+                if (await _downloader.DownloadAsync(uri, target, size, _leftovers.GetValueOrDefault(target) ?? [],
+                        () => newCheck(uri.AbsoluteUri), cancellationToken) is { } placed)
+                {
+                    Downloads.Add(entry, target, placed);
+                }
             }
 
             Counters.FileSettled();

@@ -22,4 +22,11 @@ public sealed record MirrorResult(
     long BytesDownloaded,
     TimeSpan Duration,
     int UnchangedFiles,
-    long BytesChecked);
+    long BytesChecked)
+{
+    /// <summary>
+    /// The packages and images this run downloaded and verified as they streamed, as they stood once in place: Verify
+    /// in the same process need not hash them again while they are still those very files.
+    /// </summary>
+    public MirroredFiles Downloads { get; init; } = MirroredFiles.None;
+}

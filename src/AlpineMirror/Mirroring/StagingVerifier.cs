@@ -14,7 +14,8 @@ namespace AlpineMirror.Mirroring;
 /// The Verify step: proves a staging folder holds exactly what the plan lists before it may be published, and fails
 /// closed (DESIGN.md §3, §4.1, §4.6). Reads only; packages and images are hashed in parallel over the cores: all of
 /// them, or in <see cref="VerifyMode.Changed"/> all but those still shared with a verified previous snapshot and listed
-/// unchanged (see <see cref="UnchangedFiles"/>).
+/// unchanged (see <see cref="UnchangedFiles"/>) and those this run's Mirror step downloaded and verified that are still
+/// the very same files (see <see cref="MirroredFiles"/>).
 /// </summary>
 public static class StagingVerifier
 {
@@ -35,7 +36,19 @@ public static class StagingVerifier
     /// </exception>
     /// <exception cref="ConfigurationException">The allowed share is not between 0 and 1.</exception>
     public static VerificationReport Verify(
-        MirrorPlan plan, string stagingPath, VerifiedSnapshot? previous, VerifySettings settings, CancellationToken cancellationToken = default)
+        MirrorPlan plan, string stagingPath, VerifiedSnapshot? previous, VerifySettings settings, CancellationToken cancellationToken = default) =>
+        Verify(plan, stagingPath, previous, null, settings, cancellationToken);
+
+    /// <summary>Checks <paramref name="stagingPath"/> against <paramref name="plan"/>.</summary>
+    /// <inheritdoc cref="Verify(MirrorPlan, string, VerifiedSnapshot?, VerifySettings, CancellationToken)"/>
+    /// <param name="mirrored">
+    /// What this run's Mirror step downloaded and verified into this staging folder (<see cref="MirrorResult.Downloads"/>):
+    /// in <see cref="VerifyMode.Changed"/>, such a file that is still the very same file is not hashed again; null, or
+    /// <see cref="VerifyMode.Full"/>, hashes them all.
+    /// </param>
+    public static VerificationReport Verify(
+        MirrorPlan plan, string stagingPath, VerifiedSnapshot? previous, MirroredFiles? mirrored, VerifySettings settings,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentException.ThrowIfNullOrEmpty(stagingPath);
@@ -61,7 +74,8 @@ public static class StagingVerifier
         }
 
         var unchanged = UnchangedFiles.Of(plan, previous, settings.Mode);
-        var run = new Check(staging, unchanged, settings.ReleaseKeys, settings.PackageKeys, cancellationToken);
+        var downloaded = settings.Mode == VerifyMode.Full ? MirroredFiles.None : mirrored ?? MirroredFiles.None;
+        var run = new Check(staging, unchanged, downloaded, settings.ReleaseKeys, settings.PackageKeys, cancellationToken);
         run.Repositories(plan.Repositories);
         run.Releases(plan.Releases);
         run.HashAll();
@@ -75,27 +89,29 @@ public static class StagingVerifier
         }
 
         return new VerificationReport(run.PackageCount, run.ReleaseFileCount, run.BytesHashed, removed, previousPackages, clock.Elapsed,
-            run.UnchangedCount, unchanged.Mode);
+            run.UnchangedCount, unchanged.Mode) { MirroredFiles = run.MirroredCount };
     }
 
     /// <summary>One verification: the files to hash, the problems found.</summary>
     private sealed class Check(
-        string staging, UnchangedFiles unchanged, ReleaseSigningKeys? releaseKeys, TrustedKeys? packageKeys, CancellationToken cancellationToken)
+        string staging, UnchangedFiles unchanged, MirroredFiles mirrored, ReleaseSigningKeys? releaseKeys, TrustedKeys? packageKeys, CancellationToken cancellationToken)
     {
-        private readonly List<(string Relative, long Size, Func<IStreamCheck> NewCheck, Func<bool> Unchanged)> _hashJobs = [];
+        private readonly List<(string Relative, object Entry, long Size, Func<IStreamCheck> NewCheck, Func<bool> Unchanged)> _hashJobs = [];
         private readonly ConcurrentBag<string> _problems = [];
 
-        // Files that passed: true when hashed, false when taken unchanged from the verified previous snapshot.
+        // Files that passed: false when taken unchanged from the verified previous snapshot, true when hashed now or by this run's Mirror.
         private readonly ConcurrentDictionary<string, bool> _verified = new(StringComparer.Ordinal);
         private long _bytesHashed;
         private int _releaseFiles;
         private int _unchangedFiles;
+        private int _mirroredFiles;
 
         public IEnumerable<string> Problems => _problems;
         public int PackageCount { get; private set; }
         public int ReleaseFileCount => _releaseFiles;
         public long BytesHashed => Interlocked.Read(ref _bytesHashed);
         public int UnchangedCount => Volatile.Read(ref _unchangedFiles);
+        public int MirroredCount => Volatile.Read(ref _mirroredFiles);
 
         public void Repositories(IReadOnlyList<RepositoryPlan> repositories)
         {
@@ -105,7 +121,7 @@ public static class StagingVerifier
                 foreach (var package in repository.Packages)
                 {
                     var relative = UpstreamLayout.PackagePath(repository.Repo, repository.Arch, package.FileName);
-                    _hashJobs.Add((relative, package.Size, () => new PackageStreamCheck(package, relative, packageKeys),
+                    _hashJobs.Add((relative, package, package.Size, () => new PackageStreamCheck(package, relative, packageKeys),
                         () => unchanged.Holds(package, staging, relative)));
                 }
 
@@ -123,14 +139,14 @@ public static class StagingVerifier
                 {
                     var relative = UpstreamLayout.ReleaseFilePath(release.Arch, image.File);
                     var signature = Signature(relative);
-                    _hashJobs.Add((relative, image.Size,
+                    _hashJobs.Add((relative, image, image.Size,
                         () => new ReleaseImageStreamCheck(relative, image.Size, image.Sha256, signature?.Check(releaseKeys!, relative)),
                         () => unchanged.Holds(image, staging, relative)));
                 }
             }
         }
 
-        /// <summary>Hashes every package and image not taken unchanged, as many at once as there are cores.</summary>
+        /// <summary>Hashes every package and image not taken unchanged or from this run's Mirror, as many at once as there are cores.</summary>
         public void HashAll()
         {
             var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken };
@@ -144,6 +160,13 @@ public static class StagingVerifier
                 }
 
                 var path = Path.Combine(staging, job.Relative);
+                if (mirrored.Holds(job.Entry, path, job.Size))
+                {
+                    Interlocked.Increment(ref _mirroredFiles);
+                    _verified[job.Relative] = true;
+                    return;
+                }
+
                 var file = new FileInfo(path);
                 if (file is not { Exists: true, LinkTarget: null })
                 {

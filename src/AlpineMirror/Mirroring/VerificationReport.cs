@@ -23,4 +23,11 @@ public sealed record VerificationReport(
     int PreviousPackages,
     TimeSpan Duration,
     int UnchangedFiles,
-    VerifyMode Mode);
+    VerifyMode Mode)
+{
+    /// <summary>
+    /// Packages and images checked for presence, size and identity only: this run's Mirror step downloaded and verified
+    /// them, and each is still that very file (<see cref="MirroredFiles"/>).
+    /// </summary>
+    public int MirroredFiles { get; init; }
+}

@@ -53,7 +53,7 @@ public sealed record RunReport
         json["verification"] = Node(Verification is null ? null : new
         {
             Verification.Packages, Verification.ReleaseFiles, Verification.BytesHashed, Verification.RemovedPackages,
-            Verification.PreviousPackages, Verification.UnchangedFiles, Mode = Verification.Mode.ToString().ToLowerInvariant(),
+            Verification.PreviousPackages, Verification.UnchangedFiles, Verification.MirroredFiles, Mode = Verification.Mode.ToString().ToLowerInvariant(),
             DurationSeconds = Math.Round(Verification.Duration.TotalSeconds, 3),
         });
         json["published"] = Node(Published);

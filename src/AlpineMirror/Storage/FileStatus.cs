@@ -1,6 +1,6 @@
 namespace AlpineMirror.Storage;
 
-/// <summary>What statx(2) says about a path: which file it is (device and inode), its type, size, link count and birth time.</summary>
+/// <summary>What statx(2) says about a path: which file it is (device and inode), its type, size, link count, birth and change time.</summary>
 /// <param name="Type">The file type bits of the mode (<c>S_IFMT</c>).</param>
 internal readonly record struct FileStatus(ulong Device, ulong Inode, long Size, int Type)
 {
@@ -11,6 +11,12 @@ internal readonly record struct FileStatus(ulong Device, ulong Inode, long Size,
 
     /// <summary>When the file was created, in nanoseconds since the epoch; 0 where the file system does not say.</summary>
     public long BirthTime { get; init; }
+
+    /// <summary>
+    /// When the file's data or metadata last changed (ctime), in nanoseconds since the epoch; 0 where the file system
+    /// does not say. Unlike the modification time, no caller can set it back.
+    /// </summary>
+    public long ChangeTime { get; init; }
 
     /// <summary>How many names the file has (hard links).</summary>
     public uint Links { get; init; }
@@ -26,4 +32,11 @@ internal readonly record struct FileStatus(ulong Device, ulong Inode, long Size,
 
     /// <summary>True when both describe the same file, as two hard links to it do.</summary>
     public bool IsSameFileAs(FileStatus other) => Device == other.Device && Inode == other.Inode;
+
+    /// <summary>
+    /// True when this is still the very file <paramref name="recorded"/> described, untouched since: the same device,
+    /// inode, size and a known change time that has not moved (any write, truncation, chmod or new link moves it).
+    /// </summary>
+    public bool IsUnchangedSince(FileStatus recorded) =>
+        IsSameFileAs(recorded) && Size == recorded.Size && ChangeTime != 0 && ChangeTime == recorded.ChangeTime;
 }

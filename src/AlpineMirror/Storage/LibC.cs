@@ -151,6 +151,7 @@ internal static class LibC
     private const int AT_SYMLINK_NOFOLLOW = 0x100;
     private const uint STATX_TYPE = 0x1;
     private const uint STATX_NLINK = 0x4;
+    private const uint STATX_CTIME = 0x80;
     private const uint STATX_INO = 0x100;
     private const uint STATX_SIZE = 0x200;
     private const uint STATX_BTIME = 0x800;
@@ -158,7 +159,7 @@ internal static class LibC
 
     // struct statx is the same on every architecture (linux/stat.h): 256 bytes, these offsets.
     private const int StatxLength = 256;
-    private const int StatxMaskOffset = 0, StatxLinksOffset = 16, StatxModeOffset = 28, StatxInodeOffset = 32, StatxSizeOffset = 40, StatxBirthTimeOffset = 80;
+    private const int StatxMaskOffset = 0, StatxLinksOffset = 16, StatxModeOffset = 28, StatxInodeOffset = 32, StatxSizeOffset = 40, StatxBirthTimeOffset = 80, StatxChangeTimeOffset = 96;
     private const int StatxDeviceMajorOffset = 136, StatxDeviceMinorOffset = 140;
 
     [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
@@ -186,7 +187,7 @@ internal static class LibC
         const uint wanted = STATX_TYPE | STATX_NLINK | STATX_INO | STATX_SIZE;
         try
         {
-            if (StatxNative(AT_FDCWD, ref utf8[0], flags, wanted | STATX_BTIME, ref buffer[0]) != 0)
+            if (StatxNative(AT_FDCWD, ref utf8[0], flags, wanted | STATX_BTIME | STATX_CTIME, ref buffer[0]) != 0)
             {
                 return Marshal.GetLastPInvokeError();
             }
@@ -207,10 +208,14 @@ internal static class LibC
         var birth = (Field<uint>(buffer, StatxMaskOffset) & STATX_BTIME) == 0
             ? 0
             : Field<long>(buffer, StatxBirthTimeOffset) * 1_000_000_000 + Field<uint>(buffer, StatxBirthTimeOffset + 8);
+        var change = (Field<uint>(buffer, StatxMaskOffset) & STATX_CTIME) == 0
+            ? 0
+            : Field<long>(buffer, StatxChangeTimeOffset) * 1_000_000_000 + Field<uint>(buffer, StatxChangeTimeOffset + 8);
         status = new FileStatus(device, Field<ulong>(buffer, StatxInodeOffset), (long)Field<ulong>(buffer, StatxSizeOffset),
             Field<ushort>(buffer, StatxModeOffset) & FileStatus.TypeMask)
         {
             BirthTime = birth,
+            ChangeTime = change,
             Links = Field<uint>(buffer, StatxLinksOffset),
         };
         return 0;

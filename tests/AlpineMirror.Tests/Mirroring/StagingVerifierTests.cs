@@ -2,6 +2,7 @@ using AlpineMirror.Apk;
 using AlpineMirror.Configuration;
 using AlpineMirror.Mirroring;
 using AlpineMirror.Planning;
+using AlpineMirror.Storage;
 
 namespace AlpineMirror.Tests.Mirroring;
 
@@ -11,6 +12,7 @@ public sealed class StagingVerifierTests : IAsyncLifetime
     private MirrorTestBed _bed = null!;
     private MirrorPlan _plan = null!;
     private string _staging = null!;
+    private MirrorResult _mirrored = null!;
 
     public async Task InitializeAsync()
     {
@@ -18,7 +20,7 @@ public sealed class StagingVerifierTests : IAsyncLifetime
         _bed = await MirrorTestBed.StartAsync();
         _plan = await _bed.PlanAsync();
         _staging = _bed.NewStaging();
-        await _bed.MirrorAsync(_plan, _staging);
+        _mirrored = await _bed.MirrorAsync(_plan, _staging);
     }
 
     public async Task DisposeAsync() => await _bed.DisposeAsync();
@@ -283,6 +285,111 @@ public sealed class StagingVerifierTests : IAsyncLifetime
     }
 
     // Never written in place: staging files may share their inode with a published snapshot.
+    [Fact]
+    public void Should_hash_none_of_the_files_this_runs_mirror_downloaded_and_say_how_many_it_trusted()
+    {
+        // Given staging that this run's Mirror step just filled, every package and image downloaded and verified
+        var downloads = _plan.Repositories.Sum(r => r.Packages.Count) + _plan.Releases.Sum(r => r.Images.Count);
+        Assert.Equal(downloads, _mirrored.Downloads.Count);
+
+        // When verified with Mirror's record
+        var report = StagingVerifier.Verify(_plan, _staging, null, _mirrored.Downloads, new VerifySettings());
+
+        // Then none of them is read again: only the indexes and latest-releases.yaml are, and every other check still ran
+        Assert.Equal(downloads, report.MirroredFiles);
+        Assert.Equal(_plan.Repositories.Sum(r => (long)r.Index.Length) + _plan.Releases.Sum(r => (long)r.LatestReleases.Length), report.BytesHashed);
+        Assert.Equal(1 + 3 * 3 + 1, report.ReleaseFiles);
+    }
+
+    [Fact]
+    public void Should_hash_and_refuse_a_downloaded_package_replaced_after_mirror_by_another_file_of_the_same_size()
+    {
+        // Given a downloaded package replaced by a new file (a new inode) of the same size, one byte flipped
+        var path = Path.Combine(_staging, Busybox);
+        Assert.Equal(0, LibC.StatNoFollow(path, out var before));
+        var bytes = File.ReadAllBytes(path);
+        bytes[^1] ^= 0xFF;
+        var other = Path.Combine(_bed.WorkDirectory, "other.apk");
+        File.WriteAllBytes(other, bytes);
+        File.Move(other, path, overwrite: true);
+        Assert.Equal(0, LibC.StatNoFollow(path, out var after));
+        Assert.False(after.IsSameFileAs(before));
+
+        // When verified with Mirror's record
+        var error = Assert.Throws<VerificationException>(
+            () => StagingVerifier.Verify(_plan, _staging, null, _mirrored.Downloads, new VerifySettings()));
+
+        // Then it is hashed and refused
+        Assert.Equal(1, error.ProblemCount);
+        Assert.StartsWith($"{Busybox}: datahash: expected ", error.Problems[0]);
+    }
+
+    [Fact]
+    public void Should_hash_and_refuse_a_downloaded_package_modified_in_place_after_mirror()
+    {
+        // Given a downloaded package whose last byte is flipped in the very file (same inode), once the clock has
+        // moved past the change time Mirror recorded, so the write is bound to move it
+        var path = Path.Combine(_staging, Busybox);
+        Assert.Equal(0, LibC.StatNoFollow(path, out var before));
+        WaitForChangeTimeAfter(before.ChangeTime);
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite))
+        {
+            file.Seek(-1, SeekOrigin.End);
+            var last = (byte)file.ReadByte();
+            file.Seek(-1, SeekOrigin.End);
+            file.WriteByte((byte)(last ^ 0xFF));
+        }
+
+        Assert.Equal(0, LibC.StatNoFollow(path, out var after));
+        Assert.True(after.IsSameFileAs(before));
+        Assert.Equal(before.Size, after.Size);
+
+        // When verified with Mirror's record
+        var error = Assert.Throws<VerificationException>(
+            () => StagingVerifier.Verify(_plan, _staging, null, _mirrored.Downloads, new VerifySettings()));
+
+        // Then it is hashed and refused
+        Assert.Equal(1, error.ProblemCount);
+        Assert.StartsWith($"{Busybox}: datahash: expected ", error.Problems[0]);
+    }
+
+    [Fact]
+    public void Should_hash_every_file_without_a_record_of_this_runs_mirror_or_in_full_mode()
+    {
+        var everything = _plan.Repositories.Sum(r => r.Packages.Sum(p => p.Size) + r.Index.Length)
+            + _plan.Releases.Sum(r => r.Images.Sum(i => i.Size) + r.LatestReleases.Length);
+
+        // Given no Mirror step in this process, When verified
+        var alone = StagingVerifier.Verify(_plan, _staging, null, null, new VerifySettings());
+
+        // Then every package and image is hashed
+        Assert.Equal(0, alone.MirroredFiles);
+        Assert.Equal(everything, alone.BytesHashed);
+
+        // Given the record but --verify=full, When verified, Then every file is hashed too
+        var full = StagingVerifier.Verify(_plan, _staging, null, _mirrored.Downloads, new VerifySettings { Mode = VerifyMode.Full });
+        Assert.Equal(0, full.MirroredFiles);
+        Assert.Equal(everything, full.BytesHashed);
+    }
+
+    // Some file systems stamp change times at clock-tick granularity: waits until a fresh file gets a later one.
+    private void WaitForChangeTimeAfter(long changeTime)
+    {
+        var probe = Path.Combine(_bed.WorkDirectory, "clock-probe");
+        while (true)
+        {
+            File.WriteAllBytes(probe, []);
+            Assert.Equal(0, LibC.StatNoFollow(probe, out var status));
+            File.Delete(probe);
+            if (status.ChangeTime > changeTime)
+            {
+                return;
+            }
+
+            Thread.Sleep(1);
+        }
+    }
+
     private static void Replace(string path, byte[] bytes)
     {
         File.Delete(path);
