@@ -1,5 +1,6 @@
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Build.Printing;
+using AlpineMirror.ClamAv;
 using AlpineMirror.Storage;
 using Cake.Core;
 using Cake.Core.Diagnostics;
@@ -25,7 +26,7 @@ public sealed class Antivirus : AsyncFrostingTask<MirrorContext>, IDryRunTask
     public override async Task RunAsync(MirrorContext context)
     {
         // The feed's own lock: a check several times a day never waits behind a long Alpine update.
-        using var feedLock = RunLock.AcquireFeed(context.Root, "clamav");
+        using var feedLock = RunLock.AcquireFeed(context.Root, ClamAvMirror.Feed);
         if (feedLock.TakenOverFrom is { } stale)
         {
             context.Log.Warning("Took over the antivirus lock of a run that is gone: {0}", stale);

@@ -12,6 +12,9 @@ namespace AlpineMirror.ClamAv;
 /// </summary>
 public sealed class ClamAvMirror
 {
+    /// <summary>The feed's name: its lock (<c>.alpinemirror/clamav.lock</c>) and its state folder.</summary>
+    public const string Feed = "clamav";
+
     private const long MaxCvdBytes = 2L << 30;
     private const long MaxPatchBytes = 64L << 20;
     private const long MaxSignBytes = 1L << 20;
@@ -40,7 +43,7 @@ public sealed class ClamAvMirror
     }
 
     /// <summary>The feed's state: <c>.alpinemirror/clamav/</c>.</summary>
-    public string StateDirectory => Path.Combine(_root.StateDirectory, "clamav");
+    public string StateDirectory => Path.Combine(_root.StateDirectory, Feed);
 
     public string StateFile => Path.Combine(StateDirectory, "cdn.json");
 

@@ -28,7 +28,7 @@ public sealed class ClamAvPackagePublisher
     }
 
     /// <summary>Where the package is built before the in-house feed takes it: <c>.alpinemirror/clamav/package/</c>.</summary>
-    public string BuildDirectory => Path.Combine(_root.StateDirectory, "clamav", "package");
+    public string BuildDirectory => Path.Combine(_root.StateDirectory, ClamAvMirror.Feed, "package");
 
     /// <summary>Publishes a package of the served databases unless the in-house repository already lists their versions.</summary>
     /// <returns>What happened: published, already listed, or not every database served yet.</returns>
