@@ -401,25 +401,33 @@ public sealed class ApkVersionTests
             ApkVersion.IsValid(version);
         }
 
-        // When they are compared many times over
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var round = 0; round < 1000; round++)
+        // When they are compared many times over, in three measured passes: the runtime itself may allocate on this
+        // thread once while it promotes these methods to optimised code, which a real allocation per compare never
+        // lets a whole pass escape
+        var fewest = long.MaxValue;
+        for (var pass = 0; pass < 3 && fewest != 0; pass++)
         {
-            foreach (var a in versions)
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var round = 0; round < 1000; round++)
             {
-                foreach (var b in versions)
+                foreach (var a in versions)
                 {
-                    ApkVersion.Compare(a, b);
-                    ApkVersion.Satisfies(a, ">=", b);
-                    ApkVersion.FuzzyMatches(a, b);
-                }
+                    foreach (var b in versions)
+                    {
+                        ApkVersion.Compare(a, b);
+                        ApkVersion.Satisfies(a, ">=", b);
+                        ApkVersion.FuzzyMatches(a, b);
+                    }
 
-                ApkVersion.IsValid(a);
+                    ApkVersion.IsValid(a);
+                }
             }
+
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        // Then no managed memory is allocated, so sorting thousands of index entries produces no garbage
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // Then a whole pass allocates no managed memory, so sorting thousands of index entries produces no garbage
+        Assert.Equal(0, fewest);
     }
 
     // Mirrors test/unit/version_test.c: "ver", "!ver", "a op b", "a !op b".
