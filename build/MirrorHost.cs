@@ -1,5 +1,6 @@
 using AlpineMirror.Build.Hosting;
 using AlpineMirror.Build.Lifetime;
+using AlpineMirror.Build.Tasks;
 
 namespace AlpineMirror.Build;
 
@@ -11,6 +12,19 @@ public static class MirrorHost
             .UseContext<MirrorContext>()
             .UseLifetime<RunLifetime, MirrorContext>()
             .UseTaskLifetime<TaskGroupLifetime, MirrorContext>()
-            .AddAssembly(typeof(MirrorContext).Assembly)
+            .AddTask<Plan>()
+            .AddTask<Snapshot>()
+            .AddTask<Mirror>()
+            .AddTask<Verify>()
+            .AddTask<Relink>()
+            .AddTask<InHouseKey>()
+            .AddTask<Tasks.InHouse>()
+            .AddTask<Withdraw>()
+            .AddTask<TriggerAnsible>()
+            .AddTask<Antivirus>()
+            .AddTask<Update>()
+            .AddTask<Prune>()
+            .AddTask<Rollback>()
+            .AddTask<Tasks.Demo>()
             .UseExitCodes(MirrorExitCodes.For);
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using Cake.Core;
 using Cake.Core.Configuration;
@@ -10,18 +11,26 @@ using Spectre.Console;
 namespace AlpineMirror.Build.Hosting;
 
 /// <summary>
-/// Cake.Frosting's host shape on Cake's own engine: typed tasks found by reflection, one typed context,
+/// Cake.Frosting's host shape on Cake's own engine: typed tasks described by their attributes, one typed context,
 /// Cake's task summary, and an exit code with a one-line error instead of a stack trace.
 /// </summary>
+/// <remarks>
+/// Tasks are registered by type rather than found by scanning assemblies, so the host publishes as Native AOT: the
+/// compiler then keeps exactly the constructors and methods it reads.
+/// </remarks>
 public sealed class CakeHost
 {
-    private readonly List<Assembly> _assemblies = [];
+    private const DynamicallyAccessedMemberTypes TaskMembers =
+        DynamicallyAccessedMemberTypes.PublicParameterlessConstructor | DynamicallyAccessedMemberTypes.PublicMethods;
+
+    private readonly List<RegisteredTask> _tasks = [];
     private Func<ICakeContext, ICakeContext> _createContext = context => context;
     private Func<Exception, int> _exitCodeFor = _ => ExitCodes.Failure;
     private TextWriter _errorOutput = Console.Error;
     private Action<CakeEngine, ICakeContext> _registerLifetimes = (_, _) => { };
 
-    public CakeHost UseContext<TContext>() where TContext : ICakeContext
+    public CakeHost UseContext<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TContext>()
+        where TContext : ICakeContext
     {
         _createContext = context => (TContext)Activator.CreateInstance(typeof(TContext), context)!;
         return this;
@@ -53,10 +62,17 @@ public sealed class CakeHost
         return this;
     }
 
-    /// <summary>Finds task classes in this assembly; by default the entry assembly is searched.</summary>
-    public CakeHost AddAssembly(Assembly assembly)
+    /// <summary>Adds a task class; its [TaskName], [TaskDescription] and [IsDependentOn] attributes describe it.</summary>
+    public CakeHost AddTask<[DynamicallyAccessedMembers(TaskMembers)] TTask>() where TTask : IFrostingTask, new()
     {
-        _assemblies.Add(assembly);
+        var type = typeof(TTask);
+        _tasks.Add(new RegisteredTask(
+            TaskNameOf(type),
+            type.GetCustomAttribute<TaskDescriptionAttribute>()?.Description ?? "",
+            type.GetCustomAttributes<IsDependentOnAttribute>().Select(d => TaskNameOf(d.Task)).ToList(),
+            new TTask(),
+            HandlesErrors: Overrides(type, nameof(IFrostingTask.OnError)),
+            HasFinally: Overrides(type, nameof(IFrostingTask.Finally))));
         return this;
     }
 
@@ -98,7 +114,7 @@ public sealed class CakeHost
 
         try
         {
-            var tasks = DiscoverTasks();
+            var tasks = _tasks;
             if (arguments.Help)
             {
                 PrintTargets(tasks, console);
@@ -182,26 +198,11 @@ public sealed class CakeHost
         _ => exception,
     };
 
-    private IReadOnlyList<DiscoveredTask> DiscoverTasks()
-    {
-        var assemblies = _assemblies.Count > 0 ? _assemblies : [Assembly.GetEntryAssembly()!];
-        return assemblies
-            .SelectMany(a => a.GetTypes())
-            .Where(t => t is { IsAbstract: false, IsClass: true } && typeof(IFrostingTask).IsAssignableFrom(t))
-            .Select(t => new DiscoveredTask(
-                TaskNameOf(t),
-                t.GetCustomAttribute<TaskDescriptionAttribute>()?.Description ?? "",
-                t.GetCustomAttributes<IsDependentOnAttribute>().Select(d => TaskNameOf(d.Task)).ToList(),
-                (IFrostingTask)Activator.CreateInstance(t)!,
-                t))
-            .ToList();
-    }
-
     private static string TaskNameOf(Type type) =>
         type.GetCustomAttribute<TaskNameAttribute>()?.Name
         ?? throw new InvalidOperationException($"{type.FullName}: task classes need a [TaskName] attribute");
 
-    private static void Register(CakeEngine engine, DiscoveredTask task)
+    private static void Register(CakeEngine engine, RegisteredTask task)
     {
         var builder = engine.RegisterTask(task.Name)
             .Description(task.Description)
@@ -213,18 +214,18 @@ public sealed class CakeHost
         }
 
         // Like Cake.Frosting: a task that overrides OnError handles its own errors, so the run goes on.
-        if (task.Overrides(nameof(IFrostingTask.OnError)))
+        if (task.HandlesErrors)
         {
             builder.OnError((exception, context) => task.Instance.OnError(exception, context));
         }
 
-        if (task.Overrides(nameof(IFrostingTask.Finally)))
+        if (task.HasFinally)
         {
             builder.Finally(context => task.Instance.Finally(context));
         }
     }
 
-    private static void PrintTargets(IEnumerable<DiscoveredTask> tasks, IConsole console)
+    private static void PrintTargets(IEnumerable<RegisteredTask> tasks, IConsole console)
     {
         console.WriteLine("Targets (--target=Name):");
         foreach (var task in tasks.OrderBy(t => t.Name, StringComparer.Ordinal))
@@ -258,11 +259,9 @@ public sealed class CakeHost
             new ServiceCollection().BuildServiceProvider());
     }
 
-    private sealed record DiscoveredTask(
-        string Name, string Description, IReadOnlyList<string> Dependencies, IFrostingTask Instance, Type Type)
-    {
-        public bool Overrides(string method) =>
-            Type.GetMethods(BindingFlags.Public | BindingFlags.Instance)
-                .Any(m => m.Name == method && m.DeclaringType == Type);
-    }
+    private static bool Overrides([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicMethods)] Type type, string method) =>
+        type.GetMethods(BindingFlags.Public | BindingFlags.Instance).Any(m => m.Name == method && m.DeclaringType == type);
+
+    private sealed record RegisteredTask(
+        string Name, string Description, IReadOnlyList<string> Dependencies, IFrostingTask Instance, bool HandlesErrors, bool HasFinally);
 }

@@ -14,7 +14,7 @@ public sealed class CakeHostTests : IDisposable
         File.WriteAllText(_trace, "");
         return await new CakeHost()
             .UseContext<TraceContext>()
-            .AddAssembly(typeof(CakeHostTests).Assembly)
+            .AddTraceTasks()
             .UseErrorOutput(_errors)
             .RunAsync([.. args, $"--trace={_trace}"]);
     }
@@ -109,7 +109,7 @@ public sealed class CakeHostTests : IDisposable
             .UseContext<TraceContext>()
             .UseLifetime<TraceLifetime, TraceContext>()
             .UseTaskLifetime<TraceTaskLifetime, TraceContext>()
-            .AddAssembly(typeof(CakeHostTests).Assembly)
+            .AddTraceTasks()
             .UseErrorOutput(_errors)
             .RunAsync(["--target=Failing", $"--trace={_trace}"]);
 

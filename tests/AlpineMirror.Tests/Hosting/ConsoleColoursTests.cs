@@ -55,7 +55,7 @@ public sealed partial class ConsoleColoursTests(DemoReleases releases) : ServedD
     {
         // Given a pseudo-terminal with TERM=xterm, and NO_COLOR unset or set
         var variables = noColor is null ? "-u NO_COLOR TERM=xterm" : $"TERM=xterm NO_COLOR={noColor}";
-        var command = $"env {variables} dotnet {Quote(ChildHostProcess.HostPath)} {string.Join(' ', Args("Plan").Select(Quote))}";
+        var command = $"env {variables} {string.Join(' ', ChildHostProcess.HostCommand.Select(Quote))} {string.Join(' ', Args("Plan").Select(Quote))}";
 
         // When the host runs on it
         var run = await Task.Run(() => ExternalCommand.Run("script", ["--quiet", "--return", "--command", command, "/dev/null"]));

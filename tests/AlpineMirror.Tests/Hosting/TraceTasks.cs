@@ -113,3 +113,21 @@ public sealed class TraceTaskLifetime : FrostingTaskLifetime<TraceContext>
 
     public override void Teardown(TraceContext context, ITaskTeardownContext info) => context.Record($"After:{info.Task.Name}");
 }
+
+public static class TraceTaskRegistration
+{
+    /// <summary>Registers every task of this graph, as MirrorHost registers the mirror's.</summary>
+    public static CakeHost AddTraceTasks(this CakeHost host) =>
+        host.AddTask<A>()
+            .AddTask<B>()
+            .AddTask<C>()
+            .AddTask<Failing>()
+            .AddTask<AfterFailing>()
+            .AddTask<Recovering>()
+            .AddTask<AfterRecovering>()
+            .AddTask<Skipped>()
+            .AddTask<AsyncTraced>()
+            .AddTask<AfterSkipped>()
+            .AddTask<Answering>()
+            .AddTask<AfterAnswering>();
+}

@@ -4,8 +4,9 @@ using System.Text;
 namespace AlpineMirror.Tests.Support;
 
 /// <summary>
-/// The built Cake host (<c>AlpineMirror.Build.dll</c>, copied beside the tests) running as a child process, as
-/// <c>./build.sh</c> runs it, so a test can kill it with SIGKILL at any moment.
+/// The built Cake host running as a child process, as <c>./build.sh</c> runs it, so a test can kill it with SIGKILL at
+/// any moment: <c>AlpineMirror.Build.dll</c> copied beside the tests, or the host named by
+/// <c>ALPINEMIRROR_TEST_HOST</c> (.ci/run points it at the Native AOT executable build.sh publishes).
 /// </summary>
 public sealed class ChildHostProcess : IDisposable
 {
@@ -23,24 +24,30 @@ public sealed class ChildHostProcess : IDisposable
         _errorDrained = DrainAsync(process.StandardError, _error);
     }
 
-    public static string HostPath => Path.Combine(AppContext.BaseDirectory, "AlpineMirror.Build.dll");
+    public static string HostPath =>
+        Environment.GetEnvironmentVariable("ALPINEMIRROR_TEST_HOST") is { Length: > 0 } published
+            ? Path.GetFullPath(published)
+            : Path.Combine(AppContext.BaseDirectory, "AlpineMirror.Build.dll");
+
+    /// <summary>The command line that starts the host: <c>dotnet</c> for an assembly, the executable itself otherwise.</summary>
+    public static IReadOnlyList<string> HostCommand =>
+        HostPath.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", HostPath] : [HostPath];
 
     public int Id => _process.Id;
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts <c>dotnet AlpineMirror.Build.dll &lt;args&gt;</c>.</summary>
+    /// <summary>Starts <see cref="HostCommand"/> with <paramref name="args"/>.</summary>
     public static ChildHostProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(HostCommand[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(HostPath);
-        foreach (var arg in args)
+        foreach (var arg in HostCommand.Skip(1).Concat(args))
         {
             start.ArgumentList.Add(arg);
         }
@@ -53,7 +60,7 @@ public sealed class ChildHostProcess : IDisposable
             start.Environment[name] = value;
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"dotnet {HostPath}: could not start");
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"{string.Join(' ', HostCommand)}: could not start");
         process.StandardInput.Close();
         return new ChildHostProcess(process);
     }
