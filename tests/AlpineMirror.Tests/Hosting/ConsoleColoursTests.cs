@@ -9,6 +9,7 @@ namespace AlpineMirror.Tests.Hosting;
 /// Colour escape codes from the built host: on a terminal only, never in a redirected log, never with NO_COLOR. The
 /// terminal is a real pseudo-terminal made by util-linux's <c>script</c>.
 /// </summary>
+[Trait(ChildHostProcess.Trait, ChildHostProcess.TraitValue)]
 public sealed partial class ConsoleColoursTests(DemoReleases releases) : ServedDemoUpstream(releases)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);

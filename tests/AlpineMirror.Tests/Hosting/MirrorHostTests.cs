@@ -6,6 +6,7 @@ using AlpineMirror.Tests.Support;
 namespace AlpineMirror.Tests.Hosting;
 
 /// <summary>The host build.sh runs lists every task class of the pipeline: tasks are registered by hand, not scanned.</summary>
+[Trait(ChildHostProcess.Trait, ChildHostProcess.TraitValue)]
 public sealed class MirrorHostTests
 {
     [Fact]

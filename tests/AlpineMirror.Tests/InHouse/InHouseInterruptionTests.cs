@@ -10,6 +10,7 @@ namespace AlpineMirror.Tests.InHouse;
 /// The built host (<c>dotnet AlpineMirror.Build.dll --target=InHouse</c>) killed with SIGKILL while it publishes, at
 /// several points: each arch's index must be the old one or the new one, never a mix, and name only files that are there.
 /// </summary>
+[Trait(ChildHostProcess.Trait, ChildHostProcess.TraitValue)]
 public sealed class InHouseInterruptionTests : IDisposable
 {
     private const int SIGKILL = 9;

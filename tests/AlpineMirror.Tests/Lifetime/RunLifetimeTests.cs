@@ -6,6 +6,7 @@ using AlpineMirror.Tests.Support;
 namespace AlpineMirror.Tests.Lifetime;
 
 /// <summary>Run reports and CI output of the built host, run as a child process with its own environment.</summary>
+[Trait(ChildHostProcess.Trait, ChildHostProcess.TraitValue)]
 public sealed class RunLifetimeTests(DemoReleases releases) : ServedDemoUpstream(releases)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);

@@ -6,6 +6,7 @@ using AlpineMirror.Tests.Support;
 
 namespace AlpineMirror.Tests.Storage;
 
+[Trait(ChildHostProcess.Trait, ChildHostProcess.TraitValue)]
 public sealed class RunLockTests : IDisposable
 {
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("alpinemirror-lock-");

@@ -24,6 +24,14 @@ public sealed class ChildHostProcess : IDisposable
         _errorDrained = DrainAsync(process.StandardError, _error);
     }
 
+    /// <summary>
+    /// Marks a test class that starts the built host: .ci/run runs these again against the Native AOT host
+    /// (<c>--filter Host=Built</c>).
+    /// </summary>
+    public const string Trait = "Host";
+
+    public const string TraitValue = "Built";
+
     public static string HostPath =>
         Environment.GetEnvironmentVariable("ALPINEMIRROR_TEST_HOST") is { Length: > 0 } published
             ? Path.GetFullPath(published)

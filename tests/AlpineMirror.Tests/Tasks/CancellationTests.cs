@@ -5,6 +5,7 @@ using AlpineMirror.Tests.Support;
 namespace AlpineMirror.Tests.Tasks;
 
 /// <summary>A CI job stopped mid-run (SIGTERM) ends the update cleanly: nothing partial, nothing published.</summary>
+[Trait(ChildHostProcess.Trait, ChildHostProcess.TraitValue)]
 public sealed class CancellationTests(DemoReleases releases) : ServedDemoUpstream(releases)
 {
     [Fact]

@@ -14,6 +14,7 @@ namespace AlpineMirror.Tests.Tasks;
 /// at several points, against an upstream that serves packages slowly: the root must only ever show complete,
 /// verified snapshots, and a later run must resume the staging folder and publish the same tree as a run never killed.
 /// </summary>
+[Trait(ChildHostProcess.Trait, ChildHostProcess.TraitValue)]
 public sealed class InterruptionTests(SyntheticReleases releases) : IClassFixture<SyntheticReleases>, IAsyncLifetime
 {
     private const int PackageCount = SyntheticReleases.PackageCount;

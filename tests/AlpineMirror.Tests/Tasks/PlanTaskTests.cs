@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 namespace AlpineMirror.Tests.Tasks;
 
 /// <summary>The Plan target run through the real Cake host, as ./build.sh --target=Plan runs it.</summary>
+[Trait(ChildHostProcess.Trait, ChildHostProcess.TraitValue)]
 public sealed class PlanTaskTests(DemoReleases releases) : ServedDemoUpstream(releases)
 {
     private readonly StringWriter _errors = new();

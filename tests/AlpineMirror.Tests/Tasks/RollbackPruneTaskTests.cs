@@ -9,6 +9,7 @@ namespace AlpineMirror.Tests.Tasks;
 /// The Rollback and Prune targets through the real Cake host, on roots that real updates published: where the links
 /// go, what is kept (the newest --keep=N, whatever a link points to, and the rollback target), and what is refused.
 /// </summary>
+[Trait(ChildHostProcess.Trait, ChildHostProcess.TraitValue)]
 public sealed class RollbackPruneTaskTests(DemoReleaseSeries series) : IClassFixture<DemoReleaseSeries>, IAsyncLifetime
 {
     private readonly TemporaryMirrorRoot _root = new();
