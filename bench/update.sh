@@ -23,7 +23,7 @@
 #      and a no-op update (ours again, nothing changed upstream).
 #   4b. The same two updates against a distant upstream: `AlpineMirror.Benchmarks delay-proxy` on 127.0.0.1 holds
 #      every request (and every new connection) for BENCH_LATENCY_MS before passing it to nginx (no tc netem here):
-#        ours      the 1 % release into a hard-link copy of the 3.15.4 root, and a full mirror of 3.15.5 into an empty one
+#        ours      the 1 % release into a second root ours mirrored from 3.15.4 (not timed), and a full mirror of 3.15.5 into an empty one
 #        parallel  the same files each fetched, BENCH_PARALLEL `wget -i` through the same proxy
 #   4c. Scale: Plan alone against signed indexes of BENCH_SCALE packages (each count spread over main, community and
 #      testing for x86_64 and aarch64; `generate-indexes`, no package files), from a published snapshot of the same
@@ -36,7 +36,7 @@
 #      20 ms per request the 1 % release ≤ 1.5 s and the full mirror ≤ 1.0× parallel wget through the same proxy, Plan
 #      linear in the package count and under 250 MB); no results are kept in the repository.
 #
-# Figures: wall times from `date` around each command (ours includes the .NET start-up), after a `sync` so that no
+# Figures: wall times from `date` around each command (ours includes its start-up), after a `sync` so that no
 # contender pays for another's writeback; CPU time (user + system, GNU time) beside them, because on a busy machine
 # wall time also counts waiting for a core (the load average is printed). Requests and bytes are the nginx
 # access-log lines each command added; peak memory is GNU time's maximum RSS. The minimum request count for the
@@ -144,9 +144,15 @@ mkdir -p "$work/logs" "$work/nginx/temp"
 # --- build -----------------------------------------------------------------------------------------------------
 say "Building the Cake host and the benchmark project"
 "$repo/build.sh" --help >"$work/logs/host-build.log" 2>&1 || { cat "$work/logs/host-build.log" >&2; fail "./build.sh did not build"; }
-# The timed runs use a copy of the host build.sh built, as build.sh runs it (`exec dotnet <host>`): a source file
+# The timed runs use a copy of the host build.sh built, as build.sh runs it (the Native AOT executable, or `dotnet <host>.dll` where build.sh fell back): a source file
 # edited meanwhile in the checkout would otherwise make build.sh rebuild inside a timed run.
 cp -r "$repo/artifacts/host" "$work/host"
+# As build.sh runs it: the Native AOT executable, or the ReadyToRun assembly where build.sh fell back to one.
+if [[ -f "$work/host/AlpineMirror.Build.dll" ]]; then
+  host=(dotnet "$work/host/AlpineMirror.Build.dll")
+else
+  host=("$work/host/AlpineMirror.Build")
+fi
 # Built into the work folder for the same reason.
 dotnet build "$bench_project" -c Release --nologo -v quiet -o "$work/bench-tool" >"$work/logs/bench-build.log" 2>&1 ||
   { cat "$work/logs/bench-build.log" >&2; fail "the benchmark project did not build"; }
@@ -270,7 +276,7 @@ request_kinds() {
 # GNU time runs programs, not shell functions: each contender is a command line.
 # update_command NAME [ROOT [BASE_URL]]
 update_command() {
-  update=(dotnet "$work/host/AlpineMirror.Build.dll" --target=Update --root="${2:-$ours}" --upstream="${3:-$base_url}/" --branch="$branch" \
+  update=("${host[@]}" --target=Update --root="${2:-$ours}" --upstream="${3:-$base_url}/" --branch="$branch" \
     --keys="$upstream/keys" --parallel="$parallel" --report="$work/logs/report-$1.json")
 }
 wget_mirror=(wget --mirror --no-parent --no-host-directories --cut-dirs=1 -e robots=off -q)
@@ -286,9 +292,11 @@ awk '$3 == 200 { print base $2 }' base="$base_url" "$work/logs/ours_full.request
 split -n "r/$parallel" -d "$work/full-urls.txt" "$work/parallel-list."
 measure parallel_full bash -c "$parallel_wget" "$work/parallel" "$work"/parallel-list.*
 measure wget_full "${wget_mirror[@]}" -P "$work/wget/3.15.4" "$base_url/$branch/"
-# The 1 % release at a distance starts from the same 3.15.4: a hard-link copy of the root (symlinks kept), so the
-# verified previous snapshot's files are the very same inodes.
-cp -al "$ours" "$work/ours-latency"
+# The 1 % release at a distance starts from its own published 3.15.4, mirrored by ours as an operator's root would
+# have been (not timed): a copy of the first root would carry publication records that name other folders, so its
+# previous snapshot would rightly be hashed in full as an unknown folder.
+update_command latency-base "$work/ours-latency"
+"${update[@]}" >"$work/logs/latency-base.log" 2>&1 || { tail -n 30 "$work/logs/latency-base.log" >&2; fail "mirroring 3.15.4 for the latency case failed"; }
 # The rsync side's previous snapshot, a faithful copy with modification times (not timed: not over HTTP).
 mkdir -p "$work/rsync"
 rsync -a "$upstream/$branch/" "$work/rsync/3.15.4/"
@@ -375,7 +383,7 @@ for count in "${scale_counts[@]}"; do
   mkdir -p "$scale/root"
   cp -r "$scale/previous/$branch" "$scale/root/3.15.4"
   ln -s 3.15.4 "$scale/root/latest-stable"
-  measure "plan_$count" dotnet "$work/host/AlpineMirror.Build.dll" --target=Plan --root="$scale/root" \
+  measure "plan_$count" "${host[@]}" --target=Plan --root="$scale/root" \
     --upstream="$base_url/scale-$count/" --branch="$branch" --keys="$upstream/scale-$count/keys" \
     --repos=main,community,testing --arch=x86_64,aarch64 --releases=false --version=3.15.5
   scale_cpus+=("$(f "plan_${count}_cpu")")
