@@ -22,18 +22,26 @@ public sealed class MirrorPlanner(UpstreamClient client, TrustedKeys keys)
         var previous = root.CurrentSnapshot();
         var previousPath = previous is null ? null : root.SnapshotPath(previous);
 
+        // Every index and release list at once: far from upstream, each is a round trip, and reading one overlaps
+        // fetching the others. Awaited in the order listed, so the first failure reported is always the same one.
+        var planned = options.Archs
+            .SelectMany(arch => options.Repos.Select(repo => PlanRepositoryAsync(layout, repo, arch, previousPath, cancellationToken)))
+            .ToList();
+        var fetchingReleases = options.Releases || options.Version is null
+            ? options.Archs.Select(arch => FetchLatestReleasesAsync(layout, arch, options, cancellationToken)).ToList()
+            : [];
+        await Task.WhenAll([.. planned, .. fetchingReleases]).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var repositories = new List<(RepositoryPlan Plan, IReadOnlyList<ApkIndexEntry> Previous)>();
-        foreach (var arch in options.Archs)
+        foreach (var repository in planned)
         {
-            foreach (var repo in options.Repos)
-            {
-                repositories.Add(await PlanRepositoryAsync(layout, repo, arch, previousPath, cancellationToken));
-            }
+            repositories.Add(await repository);
         }
 
-        var latestReleases = options.Releases || options.Version is null
-            ? await FetchLatestReleasesAsync(layout, options, cancellationToken)
-            : [];
+        var latestReleases = new List<(string Arch, byte[] Bytes, LatestReleases Parsed)>();
+        foreach (var release in fetchingReleases)
+        {
+            latestReleases.Add(await release);
+        }
         var releases = options.Releases
             ? latestReleases.Select(r => PlanReleases(r.Arch, r.Bytes, r.Parsed, previousPath)).ToList()
             : [];
@@ -165,35 +173,29 @@ public sealed class MirrorPlanner(UpstreamClient client, TrustedKeys keys)
     private static bool HasFile(string? directory, ApkIndexEntry package) =>
         directory is not null && FileStatus.IsRegularFileOfSize(Path.Combine(directory, package.FileName), package.Size);
 
-    private async Task<List<(string Arch, byte[] Bytes, LatestReleases Parsed)>> FetchLatestReleasesAsync(
-        UpstreamLayout layout, MirrorOptions options, CancellationToken cancellationToken)
+    private async Task<(string Arch, byte[] Bytes, LatestReleases Parsed)> FetchLatestReleasesAsync(
+        UpstreamLayout layout, string arch, MirrorOptions options, CancellationToken cancellationToken)
     {
-        var result = new List<(string, byte[], LatestReleases)>();
-        foreach (var arch in options.Archs)
+        var uri = layout.LatestReleasesUri(arch);
+        byte[] bytes;
+        try
         {
-            var uri = layout.LatestReleasesUri(arch);
-            byte[] bytes;
-            try
-            {
-                bytes = await client.GetBytesAsync(uri, MaxLatestReleasesBytes, cancellationToken);
-            }
-            catch (UpstreamException exception) when (exception.StatusCode == System.Net.HttpStatusCode.NotFound && options.Version is null)
-            {
-                throw new ConfigurationException(
-                    uri.AbsoluteUri, "upstream publishes no latest-releases.yaml here, so the snapshot cannot be named: pass --version");
-            }
-
-            var parsed = LatestReleases.Parse(bytes, uri.AbsoluteUri);
-            if (options.Version is null && !SnapshotName.IsValid(parsed.Version))
-            {
-                throw new ConfigurationException(
-                    uri.AbsoluteUri, $"release version '{parsed.Version}' is not a snapshot name like 3.15.5: pass --version");
-            }
-
-            result.Add((arch, bytes, parsed));
+            bytes = await client.GetBytesAsync(uri, MaxLatestReleasesBytes, cancellationToken);
+        }
+        catch (UpstreamException exception) when (exception.StatusCode == System.Net.HttpStatusCode.NotFound && options.Version is null)
+        {
+            throw new ConfigurationException(
+                uri.AbsoluteUri, "upstream publishes no latest-releases.yaml here, so the snapshot cannot be named: pass --version");
         }
 
-        return result;
+        var parsed = LatestReleases.Parse(bytes, uri.AbsoluteUri);
+        if (options.Version is null && !SnapshotName.IsValid(parsed.Version))
+        {
+            throw new ConfigurationException(
+                uri.AbsoluteUri, $"release version '{parsed.Version}' is not a snapshot name like 3.15.5: pass --version");
+        }
+
+        return (arch, bytes, parsed);
     }
 
     private static ReleasePlan PlanReleases(string arch, byte[] yaml, LatestReleases releases, string? previousPath)

@@ -56,6 +56,54 @@ public sealed class MirrorPlannerTests(DemoReleases releases) : ServedDemoUpstre
     }
 
     [Fact]
+    public async Task Should_fetch_every_index_and_release_list_at_once()
+    {
+        // Given an upstream that holds each index and release list until all three are in flight (or 2 s pass)
+        const int lists = 3; // main and community for x86_64, and latest-releases.yaml
+        var waiting = 0;
+        var peak = 0;
+        var allAsked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Server.Intercept = async (context, serve) =>
+        {
+            var inFlight = Interlocked.Increment(ref waiting);
+            InterlockedMax(ref peak, inFlight);
+            if (inFlight == lists)
+            {
+                allAsked.TrySetResult();
+            }
+
+            try
+            {
+                await Task.WhenAny(allAsked.Task, Task.Delay(TimeSpan.FromSeconds(2)));
+                await serve();
+            }
+            finally
+            {
+                Interlocked.Decrement(ref waiting);
+            }
+        };
+
+        // When the plan is made
+        var plan = await PlanAsync();
+
+        // Then all three were in flight together, and the plan is whole
+        Assert.Equal(lists, peak);
+        Assert.Equal(2, plan.Repositories.Count);
+        Assert.Single(plan.Releases);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        for (var current = Volatile.Read(ref target); value > current; current = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, current) == current)
+            {
+                return;
+            }
+        }
+    }
+
+    [Fact]
     public async Task Should_plan_the_release_files_with_their_checksum_companions()
     {
         var plan = await PlanAsync();
