@@ -10,8 +10,6 @@ namespace AlpineMirror.ClamAv;
 /// </summary>
 public sealed record CdnState
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     /// <summary>A random id made once per mirror root, sent in the User-Agent as ClamAV's own client does.</summary>
     public required Guid InstallationId { get; init; }
 
@@ -26,7 +24,7 @@ public sealed record CdnState
     {
         try
         {
-            if (File.Exists(path) && JsonSerializer.Deserialize<CdnState>(File.ReadAllBytes(path), Json) is { } state
+            if (File.Exists(path) && JsonSerializer.Deserialize(File.ReadAllBytes(path), CdnStateJsonContext.Default.CdnState) is { } state
                 && state.InstallationId != Guid.Empty)
             {
                 return state;
@@ -43,7 +41,7 @@ public sealed record CdnState
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(this, Json));
+        AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(this, CdnStateJsonContext.Default.CdnState));
     }
 
     /// <summary>

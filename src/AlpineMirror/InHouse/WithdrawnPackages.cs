@@ -6,13 +6,6 @@ namespace AlpineMirror.InHouse;
 /// <summary>The withdrawn versions, kept in <c>.alpinemirror/inhouse/withdrawn.json</c> and rewritten atomically.</summary>
 public sealed class WithdrawnPackages
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-    };
-
     private readonly string _path;
     private readonly List<WithdrawnPackage> _packages;
 
@@ -36,7 +29,7 @@ public sealed class WithdrawnPackages
 
         try
         {
-            return new WithdrawnPackages(path, JsonSerializer.Deserialize<List<WithdrawnPackage>>(File.ReadAllBytes(path), Json) ?? []);
+            return new WithdrawnPackages(path, JsonSerializer.Deserialize(File.ReadAllBytes(path), WithdrawnPackagesJsonContext.Default.ListWithdrawnPackage) ?? []);
         }
         catch (JsonException error)
         {
@@ -64,6 +57,6 @@ public sealed class WithdrawnPackages
     private void Save()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        AtomicFile.WriteAllBytes(_path, JsonSerializer.SerializeToUtf8Bytes(_packages, Json));
+        AtomicFile.WriteAllBytes(_path, JsonSerializer.SerializeToUtf8Bytes(_packages, WithdrawnPackagesJsonContext.Default.ListWithdrawnPackage));
     }
 }

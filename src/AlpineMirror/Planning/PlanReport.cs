@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace AlpineMirror.Planning;
 
 /// <summary>The JSON form of a <see cref="MirrorPlan"/>, for <c>--report</c> and CI artifacts.</summary>
@@ -15,12 +12,6 @@ public sealed record PlanReport(
     IReadOnlyList<PlanReport.Kernel> Kernels,
     PlanReport.Total Totals)
 {
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
-
     public sealed record Package(string Name, string Version, long Size);
     public sealed record Update(string Name, string From, string To, long Size);
     public sealed record Repository(
@@ -53,6 +44,4 @@ public sealed record PlanReport(
             plan.Repositories.Sum(r => r.Added.Count),
             plan.Repositories.Sum(r => r.Updated.Count),
             plan.Repositories.Sum(r => r.Removed.Count)));
-
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
 }

@@ -35,9 +35,11 @@ public sealed record RunReport
     /// <summary>What became of the <c>--clamav-apk</c> package; null when the option is off or the feed failed first.</summary>
     public ClamAvPackageResult? AntivirusPackage { get; init; }
 
+    private static RunReportJsonContext Json => RunReportJsonContext.Default;
+
     public string ToJson()
     {
-        var json = Plan is null ? new JsonObject() : JsonNode.Parse(PlanReport.From(Plan).ToJson())!.AsObject();
+        var json = Plan is null ? new JsonObject() : JsonSerializer.SerializeToNode(PlanReport.From(Plan), Json.PlanReport)!.AsObject();
         json.Insert(0, "target", Target);
         json.Insert(1, "dryRun", DryRun);
         json.Insert(2, "succeeded", Succeeded);
@@ -45,31 +47,44 @@ public sealed record RunReport
         json.Insert(4, "error", Error);
         json.Insert(5, "startedAt", StartedAt.ToString("O", CultureInfo.InvariantCulture));
         json.Insert(6, "durationSeconds", Math.Round(Duration.TotalSeconds, 3));
-        json["mirror"] = Node(Mirror is null ? null : new
+        json["mirror"] = Mirror is null ? null : new JsonObject
         {
-            Mirror.Downloaded, Mirror.Reused, Mirror.Removed, Mirror.Resumed, Mirror.Retried, Mirror.BytesDownloaded,
-            DurationSeconds = Math.Round(Mirror.Duration.TotalSeconds, 3),
-        });
-        json["verification"] = Node(Verification is null ? null : new
+            ["downloaded"] = Mirror.Downloaded,
+            ["reused"] = Mirror.Reused,
+            ["removed"] = Mirror.Removed,
+            ["resumed"] = Mirror.Resumed,
+            ["retried"] = Mirror.Retried,
+            ["bytesDownloaded"] = Mirror.BytesDownloaded,
+            ["durationSeconds"] = Math.Round(Mirror.Duration.TotalSeconds, 3),
+        };
+        json["verification"] = Verification is null ? null : new JsonObject
         {
-            Verification.Packages, Verification.ReleaseFiles, Verification.BytesHashed, Verification.RemovedPackages,
-            Verification.PreviousPackages, Verification.UnchangedFiles, Verification.MirroredFiles, Mode = Verification.Mode.ToString().ToLowerInvariant(),
-            DurationSeconds = Math.Round(Verification.Duration.TotalSeconds, 3),
-        });
-        json["published"] = Node(Published);
-        json["deploy"] = Node(Deploy);
-        json["inhouse"] = Node(InHouse);
+            ["packages"] = Verification.Packages,
+            ["releaseFiles"] = Verification.ReleaseFiles,
+            ["bytesHashed"] = Verification.BytesHashed,
+            ["removedPackages"] = Verification.RemovedPackages,
+            ["previousPackages"] = Verification.PreviousPackages,
+            ["unchangedFiles"] = Verification.UnchangedFiles,
+            ["mirroredFiles"] = Verification.MirroredFiles,
+            ["mode"] = Verification.Mode.ToString().ToLowerInvariant(),
+            ["durationSeconds"] = Math.Round(Verification.Duration.TotalSeconds, 3),
+        };
+        json["published"] = JsonSerializer.SerializeToNode(Published, Json.SnapshotSwitch);
+        json["deploy"] = JsonSerializer.SerializeToNode(Deploy, Json.DeployOutcome);
+        json["inhouse"] = JsonSerializer.SerializeToNode(InHouse, Json.InHouseResult);
         if (Antivirus is not null || AntivirusPlan is not null)
         {
-            json["antivirus"] = Node(Antivirus ?? (object?)new { Plan = AntivirusPlan });
+            json["antivirus"] = Antivirus is not null
+                ? JsonSerializer.SerializeToNode(Antivirus, Json.ClamAvResult)
+                : new JsonObject { ["plan"] = JsonSerializer.SerializeToNode(AntivirusPlan, Json.ClamAvPlan) };
         }
 
         if (AntivirusPackage is not null)
         {
-            json["antivirusPackage"] = Node(AntivirusPackage);
+            json["antivirusPackage"] = JsonSerializer.SerializeToNode(AntivirusPackage, Json.ClamAvPackageResult);
         }
 
-        return json.ToJsonString(PlanReport.JsonOptions);
+        return json.ToJsonString(Json.Options);
     }
 
     public string ToMarkdown()
@@ -147,7 +162,4 @@ public sealed record RunReport
         var cost = Antivirus is { } result ? $"; {result.Requests} requests, {ByteSize.Format(result.BytesDownloaded)}" : "";
         return string.Join(", ", databases) + cost;
     }
-
-    private static JsonNode? Node(object? value) =>
-        value is null ? null : JsonSerializer.SerializeToNode(value, value.GetType(), PlanReport.JsonOptions);
 }

@@ -12,18 +12,12 @@ namespace AlpineMirror.Storage;
 /// </remarks>
 public sealed class DeployState(MirrorRoot root)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-    };
-
     /// <summary>The snapshot last deployed, or null when none is recorded (or the record is unreadable: deploy again).</summary>
     public string? Deployed()
     {
         try
         {
-            return JsonSerializer.Deserialize<Deployment>(File.ReadAllBytes(root.DeployStateFile), Json)?.Snapshot;
+            return JsonSerializer.Deserialize(File.ReadAllBytes(root.DeployStateFile), StateRecordJsonContext.Default.Deployment)?.Snapshot;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {
@@ -44,8 +38,8 @@ public sealed class DeployState(MirrorRoot root)
     {
         ArgumentException.ThrowIfNullOrEmpty(snapshot);
         Directory.CreateDirectory(root.StateDirectory);
-        AtomicFile.WriteAllBytes(root.DeployStateFile, JsonSerializer.SerializeToUtf8Bytes(new Deployment(snapshot, DateTimeOffset.UtcNow), Json));
+        AtomicFile.WriteAllBytes(root.DeployStateFile, JsonSerializer.SerializeToUtf8Bytes(new Deployment(snapshot, DateTimeOffset.UtcNow), StateRecordJsonContext.Default.Deployment));
     }
 
-    private sealed record Deployment(string Snapshot, DateTimeOffset Time);
+    internal sealed record Deployment(string Snapshot, DateTimeOffset Time);
 }

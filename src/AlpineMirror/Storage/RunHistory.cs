@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace AlpineMirror.Storage;
 
@@ -13,13 +12,6 @@ namespace AlpineMirror.Storage;
 /// </remarks>
 public sealed class RunHistory(MirrorRoot root)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-        Converters = { new JsonStringEnumConverter<RunAction>(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
-    };
-
     public string Path => root.HistoryFile;
 
     /// <summary>Adds <paramref name="record"/> as the last line.</summary>
@@ -28,7 +20,7 @@ public sealed class RunHistory(MirrorRoot root)
     {
         ArgumentNullException.ThrowIfNull(record);
         Directory.CreateDirectory(root.StateDirectory);
-        var line = JsonSerializer.SerializeToUtf8Bytes(record, Json);
+        var line = JsonSerializer.SerializeToUtf8Bytes(record, StateRecordJsonContext.Default.RunRecord);
         return AtomicFile.WriteAsync(Path, async (stream, token) =>
         {
             if (File.Exists(Path))
@@ -87,7 +79,7 @@ public sealed class RunHistory(MirrorRoot root)
     {
         try
         {
-            return JsonSerializer.Deserialize<RunRecord>(line, Json);
+            return JsonSerializer.Deserialize(line, StateRecordJsonContext.Default.RunRecord);
         }
         catch (JsonException)
         {

@@ -18,12 +18,6 @@ namespace AlpineMirror.Storage;
 /// </remarks>
 public sealed class RunLock : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-    };
-
     private readonly FileStream _stream;
 
     private RunLock(FileStream stream, RunLockHolder holder, string? takenOverFrom)
@@ -90,7 +84,7 @@ public sealed class RunLock : IDisposable
             var previous = ReadRecord(stream);
             var holder = RunLockHolder.Current();
             stream.SetLength(0);
-            stream.Write(JsonSerializer.SerializeToUtf8Bytes(holder, Json));
+            stream.Write(JsonSerializer.SerializeToUtf8Bytes(holder, StateRecordJsonContext.Default.RunLockHolder));
             stream.Flush(flushToDisk: true);
             return new RunLock(stream, holder, previous is null ? null : Describe(previous));
         }
@@ -140,7 +134,7 @@ public sealed class RunLock : IDisposable
     {
         try
         {
-            return JsonSerializer.Deserialize<RunLockHolder>(record, Json);
+            return JsonSerializer.Deserialize(record, StateRecordJsonContext.Default.RunLockHolder);
         }
         catch (JsonException)
         {

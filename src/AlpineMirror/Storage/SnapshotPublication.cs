@@ -20,12 +20,6 @@ public sealed record SnapshotPublication(
 {
     private const int DirectoryType = 0x4000;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        RespectNullableAnnotations = true,
-        RespectRequiredConstructorParameters = true,
-    };
-
     /// <summary>Records that <paramref name="folder"/> (staging, about to be renamed into place) is published as <paramref name="name"/>.</summary>
     /// <exception cref="StorageException">The folder cannot be examined, or the record cannot be written.</exception>
     public static SnapshotPublication Record(MirrorRoot root, string name, string folder, IReadOnlyDictionary<string, string> indexes)
@@ -36,7 +30,7 @@ public sealed record SnapshotPublication(
             ?? throw new StorageException(folder, "expected a real folder to publish, found none");
         var publication = new SnapshotPublication(name, status.Inode, status.BirthTime, indexes, DateTimeOffset.UtcNow);
         Directory.CreateDirectory(root.PublicationsDirectory);
-        AtomicFile.WriteAllBytes(root.PublicationFile(name), JsonSerializer.SerializeToUtf8Bytes(publication, Json));
+        AtomicFile.WriteAllBytes(root.PublicationFile(name), JsonSerializer.SerializeToUtf8Bytes(publication, StateRecordJsonContext.Default.SnapshotPublication));
         return publication;
     }
 
@@ -55,7 +49,7 @@ public sealed record SnapshotPublication(
         SnapshotPublication? publication;
         try
         {
-            publication = JsonSerializer.Deserialize<SnapshotPublication>(File.ReadAllBytes(root.PublicationFile(name)), Json);
+            publication = JsonSerializer.Deserialize(File.ReadAllBytes(root.PublicationFile(name)), StateRecordJsonContext.Default.SnapshotPublication);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
         {

@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using AlpineMirror.Apk;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
-using YamlDotNet.Serialization;
 
 namespace AlpineMirror.Upstream;
 
@@ -18,10 +17,6 @@ public sealed partial class LatestReleases
 
     // A sequence of images, each a mapping of scalars: two levels; the rest is slack for fields upstream may add.
     private const int MaxDepth = 8;
-
-    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
-        .IgnoreUnmatchedProperties()
-        .Build();
 
     private LatestReleases(string source, IReadOnlyList<ReleaseImage> images)
     {
@@ -41,8 +36,9 @@ public sealed partial class LatestReleases
 
     /// <summary>Reads the YAML from a stream, entry by entry.</summary>
     /// <exception cref="ReleaseFormatException">
-    /// The YAML is larger than <see cref="MaxBytes"/>, nested deeper than a list of mappings allows, malformed, empty, or
-    /// an entry misses or misspells a field; the message names the entry and field.
+    /// The YAML is larger than <see cref="MaxBytes"/>, nested deeper than <c>MaxDepth</c> allows, malformed, empty, or an
+    /// entry is not a mapping, misses or misspells a field, or gives a field a list or mapping; the message names the entry
+    /// and field. Fields this parser does not know are skipped.
     /// </exception>
     public static LatestReleases Parse(Stream yaml, string source)
     {
@@ -90,27 +86,21 @@ public sealed partial class LatestReleases
         try
         {
             parser.Consume<StreamStart>();
-            if (!parser.TryConsume<DocumentStart>(out _) || !parser.Accept<SequenceStart>(out _))
+            if (!parser.TryConsume<DocumentStart>(out _) || !parser.TryConsume<SequenceStart>(out _))
             {
                 throw new ReleaseFormatException(source, $"line {parser.Current?.Start.Line}: expected a YAML sequence of images");
             }
 
-            parser.Consume<SequenceStart>();
             while (!parser.TryConsume<SequenceEnd>(out _))
             {
-                var entry = new EntryLocation(source, images.Count + 1, parser.Current!.Start.Line);
+                var number = images.Count + 1;
                 try
                 {
-                    images.Add(Validate(Deserializer.Deserialize<YamlEntry?>(parser), entry));
-                }
-                catch (YamlException e) when (e.InnerException is ReleaseFormatException refused)
-                {
-                    // The depth limit, raised inside the deserializer, which wraps whatever its parser throws.
-                    throw refused;
+                    images.Add(Validate(ReleaseEntryYaml.Read(parser, source, number)));
                 }
                 catch (YamlException e)
                 {
-                    throw new ReleaseFormatException(source, $"entry {entry.Number}: {OneLine(e)}", e);
+                    throw new ReleaseFormatException(source, $"entry {number}: {OneLine(e)}", e);
                 }
             }
 
@@ -133,117 +123,68 @@ public sealed partial class LatestReleases
         return new LatestReleases(source, images);
     }
 
-    private static ReleaseImage Validate(YamlEntry? yaml, EntryLocation at)
+    private static ReleaseImage Validate(ReleaseEntryYaml entry)
     {
-        if (yaml is null)
-        {
-            throw at.Invalid("entry", "a mapping of fields", null);
-        }
-
-        var file = Required(yaml.File, "file", at);
+        var file = Required(entry, "file");
         if (!UpstreamLayout.IsPlainFileName(file))
         {
-            throw at.Invalid("file", "a plain file name", file);
+            throw entry.Invalid("file", "a plain file name", file);
         }
 
-        if (yaml.Iso is { } iso && !UpstreamLayout.IsPlainFileName(iso))
+        var iso = entry.Text("iso");
+        if (iso is not null && !UpstreamLayout.IsPlainFileName(iso))
         {
-            throw at.Invalid("iso", "a plain file name", iso);
+            throw entry.Invalid("iso", "a plain file name", iso);
         }
 
-        var version = Required(yaml.Version, "version", at);
+        var version = Required(entry, "version");
         if (!ApkVersion.IsValid(version))
         {
-            throw at.Invalid("version", "an Alpine version like 3.15.5", version);
+            throw entry.Invalid("version", "an Alpine version like 3.15.5", version);
         }
 
         return new ReleaseImage
         {
-            Title = yaml.Title,
-            Description = yaml.Desc,
-            Branch = Required(yaml.Branch, "branch", at),
-            Arch = Required(yaml.Arch, "arch", at),
+            Title = entry.Text("title"),
+            Description = entry.Text("desc"),
+            Branch = Required(entry, "branch"),
+            Arch = Required(entry, "arch"),
             Version = version,
-            Flavor = yaml.Flavor,
+            Flavor = entry.Text("flavor"),
             File = file,
-            Iso = yaml.Iso,
-            Date = yaml.Date,
-            Time = yaml.Time,
-            Size = ByteCount(Required(yaml.Size, "size", at), "size", at),
-            Sha256 = Hex(Required(yaml.Sha256, "sha256", at), 64, "sha256", at),
-            Sha512 = yaml.Sha512 is { } sha512 ? Hex(sha512, 128, "sha512", at) : null,
-            ExtractedSize = yaml.ExtractedSize is { } extractedSize ? ByteCount(extractedSize, "extracted_size", at) : null,
-            ExtractedSha256 = yaml.ExtractedSha256 is { } extracted256 ? Hex(extracted256, 64, "extracted_sha256", at) : null,
-            ExtractedSha512 = yaml.ExtractedSha512 is { } extracted512 ? Hex(extracted512, 128, "extracted_sha512", at) : null,
+            Iso = iso,
+            Date = entry.Text("date"),
+            Time = entry.Text("time"),
+            Size = ByteCount(entry, "size") ?? throw entry.Missing("size"),
+            Sha256 = Hex(entry, "sha256", 64) ?? throw entry.Missing("sha256"),
+            Sha512 = Hex(entry, "sha512", 128),
+            ExtractedSize = ByteCount(entry, "extracted_size"),
+            ExtractedSha256 = Hex(entry, "extracted_sha256", 64),
+            ExtractedSha512 = Hex(entry, "extracted_sha512", 128),
         };
     }
 
-    private static string Required(string? value, string field, EntryLocation at) =>
-        string.IsNullOrWhiteSpace(value) ? throw at.Invalid(field, "a value", null) : value;
+    private static string Required(ReleaseEntryYaml entry, string field) =>
+        entry.Text(field) is { } value && !string.IsNullOrWhiteSpace(value) ? value : throw entry.Missing(field);
 
-    private static long ByteCount(string value, string field, EntryLocation at) =>
-        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes)
-            ? bytes
-            : throw at.Invalid(field, "a whole number of bytes", value);
-
-    private static string Hex(string value, int digits, string field, EntryLocation at) =>
-        value.Length == digits && value.All(char.IsAsciiHexDigit)
-            ? value.ToLowerInvariant()
-            : throw at.Invalid(field, $"{digits} hex digits", value);
-
-    // YamlDotNet prefixes "(Line: 3, Col: 5, Idx: 20) - (Line: 3, Col: 9, Idx: 24): " and nests the real cause.
-    private static string OneLine(YamlException e)
+    private static long? ByteCount(ReleaseEntryYaml entry, string field) => entry.Text(field) switch
     {
-        var messages = new List<string>();
-        for (Exception? current = e; current is not null; current = current.InnerException)
-        {
-            var message = AssemblyQualification().Replace(MarkPrefix().Replace(current.Message, ""), "").ReplaceLineEndings(" ").Trim();
-            if (message.Length > 0 && !messages.Contains(message))
-            {
-                messages.Add(message);
-            }
-        }
+        null => null,
+        var value when long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) => bytes,
+        var value => throw entry.Invalid(field, "a whole number of bytes", value),
+    };
 
-        return $"line {e.Start.Line}, column {e.Start.Column}: {string.Join(": ", messages)}";
-    }
+    private static string? Hex(ReleaseEntryYaml entry, string field, int digits) => entry.Text(field) switch
+    {
+        null => null,
+        var value when value.Length == digits && value.All(char.IsAsciiHexDigit) => value.ToLowerInvariant(),
+        var value => throw entry.Invalid(field, $"{digits} hex digits", value),
+    };
+
+    // YamlDotNet prefixes "(Line: 3, Col: 5, Idx: 20) - (Line: 3, Col: 9, Idx: 24): ".
+    private static string OneLine(YamlException e) =>
+        $"line {e.Start.Line}, column {e.Start.Column}: {MarkPrefix().Replace(e.Message, "").ReplaceLineEndings(" ").Trim()}";
 
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
     private static partial Regex MarkPrefix();
-
-    // "System.String, System.Private.CoreLib, Version=10.0.0.0, Culture=neutral, PublicKeyToken=…" -> "System.String".
-    [GeneratedRegex(@", [\w.]+, Version=[^,]+, Culture=[^,]+, PublicKeyToken=\w+")]
-    private static partial Regex AssemblyQualification();
-
-    /// <summary>Which entry is being read, for error messages.</summary>
-    private sealed record EntryLocation(string Source, int Number, long Line)
-    {
-        public ReleaseFormatException Invalid(string field, string expected, string? actual)
-        {
-            var got = actual is null ? "nothing" : $"'{UpstreamLayout.Printable(Shorten(actual))}'";
-            return new ReleaseFormatException(Source, $"entry {Number} (line {Line}): {field}: expected {expected}, got {got}");
-        }
-
-        private static string Shorten(string value) => value.Length <= 80 ? value : value[..80] + "…";
-    }
-
-    /// <summary>One entry as written; every field a string so that a bad value is reported by our checks, not the deserializer.</summary>
-    private sealed class YamlEntry
-    {
-        [YamlMember(Alias = "title")] public string? Title { get; set; }
-        [YamlMember(Alias = "desc")] public string? Desc { get; set; }
-        [YamlMember(Alias = "branch")] public string? Branch { get; set; }
-        [YamlMember(Alias = "arch")] public string? Arch { get; set; }
-        [YamlMember(Alias = "version")] public string? Version { get; set; }
-        [YamlMember(Alias = "flavor")] public string? Flavor { get; set; }
-        [YamlMember(Alias = "file")] public string? File { get; set; }
-        [YamlMember(Alias = "iso")] public string? Iso { get; set; }
-        [YamlMember(Alias = "date")] public string? Date { get; set; }
-        [YamlMember(Alias = "time")] public string? Time { get; set; }
-        [YamlMember(Alias = "size")] public string? Size { get; set; }
-        [YamlMember(Alias = "sha256")] public string? Sha256 { get; set; }
-        [YamlMember(Alias = "sha512")] public string? Sha512 { get; set; }
-        [YamlMember(Alias = "extracted_size")] public string? ExtractedSize { get; set; }
-        [YamlMember(Alias = "extracted_sha256")] public string? ExtractedSha256 { get; set; }
-        [YamlMember(Alias = "extracted_sha512")] public string? ExtractedSha512 { get; set; }
-    }
 }

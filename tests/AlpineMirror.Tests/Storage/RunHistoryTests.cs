@@ -84,6 +84,8 @@ public sealed class RunHistoryTests : IDisposable
     [InlineData("""{"snapshot":"3.15.5","previous":null,"time":"2022-07-19T08:30:00Z","added":1,"updated":2,"removed":3,"downloadedBytes":4,"action":"upgrade"}""")]
     [InlineData("""{"snapshot":"3.15.5","time":"2022-07-19T08:30:00Z","added":1,"updated":2,"removed":3,"downloadedBytes":4,"action":"update"}""")]
     [InlineData("""{"snapshot":"3.15.5","previous":null,"time":"2022-07-19T08:30:00Z","added":1,"updated":2,"removed":3,"downloadedBytes":4,"action":"upd""")]
+    [InlineData("""{"snapshot":"3.15.5","previous":null,"time":"2022-07-19T08:30:00Z","added":1,"updated":2,"removed":3,"downloadedBytes":4,"action":0}""")]
+    [InlineData("""{"snapshot":null,"previous":null,"time":"2022-07-19T08:30:00Z","added":1,"updated":2,"removed":3,"downloadedBytes":4,"action":"update"}""")]
     [InlineData("null")]
     public async Task Should_skip_a_line_that_is_not_a_run_record_and_name_it_in_a_warning(string damaged)
     {

@@ -240,6 +240,108 @@ public class LatestReleasesTests
         Assert.DoesNotContain("PublicKeyToken", error.Message);
     }
 
+    [Theory]
+    [InlineData("-\n", "line 10, column 2: expected a mapping of fields, got nothing")]
+    [InlineData("- [a.iso]\n", "line 10, column 3: expected a mapping of fields, got a list")]
+    public void Should_reject_entry_that_is_empty_or_a_list_naming_what_it_found(string entry, string expected)
+    {
+        var yaml = Entry("3.15.5", "alpine-virt-3.15.5-x86_64.iso") + entry;
+
+        var error = Assert.Throws<ReleaseFormatException>(() => LatestReleases.Parse(yaml, Source));
+
+        Assert.Equal($"{Source}: entry 2: {expected}", error.Message);
+    }
+
+    [Theory]
+    [InlineData("  title: {lang: en}\n", "line 19, column 10: title: expected a single value, got a mapping")]
+    [InlineData("  sha512:\n    - 1111\n", "line 20, column 5: sha512: expected a single value, got a list")]
+    public void Should_reject_known_field_holding_a_list_or_mapping_naming_the_entry_and_field(string field, string expected)
+    {
+        // Given a second entry whose known field, after its nine lines, holds a collection
+        var yaml = Entry("3.15.5", "a.iso") + Entry("3.15.5", "b.iso") + field;
+
+        // When it is parsed
+        var error = Assert.Throws<ReleaseFormatException>(() => LatestReleases.Parse(yaml, Source));
+
+        // Then one line names the entry, where the collection starts, and the field
+        Assert.Equal($"{Source}: entry 2: {expected}", error.Message);
+    }
+
+    [Fact]
+    public void Should_skip_unknown_fields_holding_lists_and_mappings()
+    {
+        // Given fields upstream might add, holding nested collections within the nesting limit
+        var yaml = Entry("3.15.5", "a.iso") + """
+              mirrors: {primary: [dl-cdn, {host: dl-2, weight: 3}]}
+              signatures:
+                - key: alpine-devel@lists.alpinelinux.org-6165ee59.rsa.pub
+                  sha256: [not, a, checksum]
+              file_list: []
+            """ + "\n" + Entry("3.15.6", "b.iso");
+
+        // When it is parsed
+        var releases = LatestReleases.Parse(yaml, Source);
+
+        // Then both images are read and the nested "sha256" did not replace the entry's own
+        Assert.Equal(["a.iso", "b.iso"], releases.Images.Select(image => image.File));
+        Assert.Equal(new string('0', 64), releases.Images[0].Sha256);
+    }
+
+    [Fact]
+    public void Should_keep_the_last_value_of_a_repeated_field_as_yamldotnet_did()
+    {
+        var yaml = Entry("3.15.5", "first.iso") + "  file: last.iso\n";
+
+        var image = Assert.Single(LatestReleases.Parse(yaml, Source).Images);
+
+        Assert.Equal("last.iso", image.File);
+    }
+
+    [Theory]
+    [InlineData("~")]
+    [InlineData("null")]
+    [InlineData("")]
+    public void Should_read_yaml_null_as_a_missing_field(string nothing)
+    {
+        var yaml = Entry("3.15.5", "a.iso").Replace("size: 1024", $"size: {nothing}");
+
+        var error = Assert.Throws<ReleaseFormatException>(() => LatestReleases.Parse(yaml, Source));
+
+        Assert.Equal($"{Source}: entry 1 (line 2): size: expected a value, got nothing", error.Message);
+    }
+
+    [Fact]
+    public void Should_read_quoted_null_as_text()
+    {
+        var yaml = Entry("3.15.5", "a.iso") + "  title: 'null'\n  flavor: ~\n";
+
+        var image = Assert.Single(LatestReleases.Parse(yaml, Source).Images);
+
+        Assert.Equal("null", image.Title);
+        Assert.Null(image.Flavor);
+    }
+
+    [Fact]
+    public void Should_reject_an_alias_in_place_of_a_field_value()
+    {
+        // Given an anchored value reused by alias, which upstream never writes
+        var yaml = Entry("3.15.5", "a.iso") + "  title: &name Virtual\n  desc: *name\n";
+
+        var error = Assert.Throws<ReleaseFormatException>(() => LatestReleases.Parse(yaml, Source));
+
+        Assert.Equal($"{Source}: entry 1: line 11, column 9: desc: expected a single value, got the alias *name", error.Message);
+    }
+
+    [Fact]
+    public void Should_reject_a_field_name_that_is_a_list()
+    {
+        var yaml = Entry("3.15.5", "a.iso") + "  ? [file]\n  : b.iso\n";
+
+        var error = Assert.Throws<ReleaseFormatException>(() => LatestReleases.Parse(yaml, Source));
+
+        Assert.Equal($"{Source}: entry 1: line 10, column 5: expected a field name, got a list", error.Message);
+    }
+
     [Fact]
     public void Should_reject_a_second_yaml_document()
     {
