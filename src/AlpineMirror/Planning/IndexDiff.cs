@@ -15,6 +15,12 @@ public sealed record IndexDiff(
     /// </summary>
     public static IndexDiff Compare(IReadOnlyList<ApkIndexEntry> before, IReadOnlyList<ApkIndexEntry> after)
     {
+        if (ReferenceEquals(before, after))
+        {
+            // The nightly no-op: upstream's index is the published one, read once; nothing to look up.
+            return new IndexDiff([], [], [], after);
+        }
+
         var beforeByFile = new Dictionary<string, ApkIndexEntry>(before.Count, StringComparer.Ordinal);
         var beforeByName = new Dictionary<string, ApkIndexEntry>(before.Count, StringComparer.Ordinal);
         foreach (var entry in before)

@@ -133,10 +133,11 @@ public sealed class MirrorPlanner(UpstreamClient client, TrustedKeys keys)
         var uri = layout.IndexUri(repo, arch);
         var bytes = await client.GetBytesAsync(uri, MaxIndexBytes, cancellationToken);
         var index = ApkIndexReader.Read(bytes, uri.AbsoluteUri, keys);
+        var repositoryPath = UpstreamLayout.RepositoryPath(repo, arch);
         foreach (var entry in index.Entries)
         {
             // Validates the name as a plain file name before anything is planned for it.
-            UpstreamLayout.PackagePath(repo, arch, entry.FileName);
+            UpstreamLayout.RequirePackageFileName(repositoryPath, entry.FileName);
         }
 
         var previousDirectory = previousPath is null ? null : Path.Combine(previousPath, UpstreamLayout.RepositoryPath(repo, arch));

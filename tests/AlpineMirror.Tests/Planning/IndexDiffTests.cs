@@ -127,4 +127,21 @@ public sealed class IndexDiffTests
         Assert.Empty(diff.Updated);
         Assert.Empty(diff.Removed);
     }
+
+    [Fact]
+    public void Should_take_one_reading_compared_with_itself_as_wholly_unchanged()
+    {
+        // Given the real v3.22 index read once, as the planner reads it when upstream's bytes equal the published ones
+        using var keys = TrustedKeys.Load(Fixtures.AlpineKeys);
+        var entries = ApkIndexReader.Read(Fixtures.Path("alpine-v3.22-main-x86_64", "APKINDEX.tar.gz"), keys).Entries;
+
+        // When the reading is compared with itself
+        var diff = IndexDiff.Compare(entries, entries);
+
+        // Then the result is that of two readings: every package unchanged, in index order
+        Assert.Equal(entries, diff.Unchanged);
+        Assert.Empty(diff.Added);
+        Assert.Empty(diff.Updated);
+        Assert.Empty(diff.Removed);
+    }
 }
