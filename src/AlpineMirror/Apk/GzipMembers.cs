@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Compression;
 using ICSharpCode.SharpZipLib;
 using ICSharpCode.SharpZipLib.Checksum;
 using ICSharpCode.SharpZipLib.Zip.Compression;
@@ -11,6 +12,15 @@ namespace AlpineMirror.Apk;
 /// apk hashes and signs raw compressed members, so their boundaries must be exact. GZipStream joins members
 /// and reads ahead; SharpZipLib's raw inflater reports how much input it left unconsumed, which gives the end
 /// of each deflate stream. Header (RFC 1952 §2.3) and trailer are parsed here.
+/// <para>
+/// SharpZipLib's managed inflater is several times slower than zlib-ng behind <see cref="DeflateStream"/>, which
+/// hides where the deflate data ends. So a member is first inflated with DeflateStream and taken to end at the first
+/// trailer (the CRC32 and size of what it inflated to) followed by another member's magic or by the end of the data
+/// (APK-FORMAT.md §8). Only when that finds no such trailer (more bytes needed, corrupt data, a wrong trailer) does
+/// SharpZipLib decide, with its exact answer and error. A trailer's 8 bytes occurring by chance inside deflate data
+/// would cut a member short; every boundary is trusted only through a hash or signature over the exact bytes it
+/// delimits (C:, datahash, the index signature), so such a cut can refuse a file, never pass one.
+/// </para>
 /// </remarks>
 public static class GzipMembers
 {
@@ -21,6 +31,9 @@ public static class GzipMembers
     // Signature and control members are a few hundred bytes: feeding (copying) them 16 KiB at a time costs more than
     // inflating them, so input starts small and doubles.
     private const int FirstInputChunk = 1024;
+
+    // Deflate input tried first when looking for the trailer; grown fourfold while no trailer is found in it.
+    private const int TrailerWindow = 4 * 1024;
 
     private const byte FlagHeaderCrc = 0x02;
     private const byte FlagExtra = 0x04;
@@ -79,6 +92,12 @@ public static class GzipMembers
         }
 
         var deflateStart = offset + headerLength;
+        if (TryEndByTrailer(data, deflateStart, content, maxContentLength, out var end))
+        {
+            member = new GzipMemberRange(offset, end - offset);
+            return true;
+        }
+
         if (!TryInflate(data, offset, deflateStart, source, content, maxContentLength, out var deflateLength, out var crc, out var size))
         {
             return false;
@@ -187,6 +206,115 @@ public static class GzipMembers
         }
 
         return position <= data.Length ? position : -1;
+    }
+
+    // The fast way (see the remarks); false leaves the content as it was, for the exact way to fill.
+    private static bool TryEndByTrailer(ReadOnlySpan<byte> data, int start, Stream? content, long maxContentLength, out int end)
+    {
+        end = 0;
+        if (content is { CanSeek: false })
+        {
+            return false;
+        }
+
+        var contentStart = content?.Position ?? 0;
+        var output = ArrayPool<byte>.Shared.Rent(4 * InputChunk);
+        // Deflate input is copied into a pooled array for the stream to read: a window first, as signature and control
+        // members are a few hundred bytes at the head of a much longer package, and the whole rest only if needed.
+        var window = Math.Min(data.Length - start, TrailerWindow);
+        var input = ArrayPool<byte>.Shared.Rent(window);
+        var checksum = t_checksum ?? new Crc32();
+        t_checksum = null;
+        try
+        {
+            while (true)
+            {
+                data.Slice(start, window).CopyTo(input);
+                checksum.Reset();
+                long size = 0;
+                using (var inflater = new DeflateStream(new MemoryStream(input, 0, window, writable: false), CompressionMode.Decompress))
+                {
+                    int produced;
+                    while ((produced = inflater.Read(output)) > 0)
+                    {
+                        size += produced;
+                        if (size > maxContentLength)
+                        {
+                            break;
+                        }
+
+                        checksum.Update(new ArraySegment<byte>(output, 0, produced));
+                        content?.Write(output, 0, produced);
+                    }
+                }
+
+                if (size <= maxContentLength && FindTrailer(data, start, start + window, (uint)checksum.Value, (uint)size) is var found and >= 0)
+                {
+                    end = found + TrailerLength;
+                    t_checksum = checksum;
+                    return true;
+                }
+
+                Rewind(content, contentStart);
+                if (size > maxContentLength || window == data.Length - start)
+                {
+                    t_checksum = checksum;
+                    return false;
+                }
+
+                window = Math.Min(data.Length - start, 4 * window);
+                ArrayPool<byte>.Shared.Return(input);
+                input = ArrayPool<byte>.Shared.Rent(window);
+            }
+        }
+        catch (InvalidDataException)
+        {
+            // Corrupt deflate data: the exact way names the error.
+            Rewind(content, contentStart);
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(input);
+            ArrayPool<byte>.Shared.Return(output);
+        }
+    }
+
+    // The first offset in [start, limit - 8] holding crc and size, followed by a member's magic or the end of the data; -1 if none.
+    private static int FindTrailer(ReadOnlySpan<byte> data, int start, int limit, uint crc, uint size)
+    {
+        Span<byte> trailer = stackalloc byte[TrailerLength];
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer, crc);
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer[4..], size);
+        var position = start;
+        while (position <= limit - TrailerLength)
+        {
+            var found = data[position..limit].IndexOf(trailer);
+            if (found < 0)
+            {
+                return -1;
+            }
+
+            position += found;
+            var next = data[(position + TrailerLength)..];
+            if (next.IsEmpty || (next[0] == 0x1f && (next.Length == 1 || next[1] == 0x8b)))
+            {
+                return position;
+            }
+
+            position++;
+        }
+
+        return -1;
+    }
+
+    private static void Rewind(Stream? content, long position)
+    {
+        if (content is not null)
+        {
+            content.SetLength(position);
+            content.Position = position;
+        }
     }
 
     private static bool TryInflate(

@@ -86,10 +86,8 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
                 }
             }
 
-            download.Close();
             // A cancelled run must not publish a file it was told to abandon, even a complete one.
             cancellationToken.ThrowIfCancellationRequested();
-            var verified = LibC.StatNoFollow(download.Path, out var written) == 0 ? written : (FileStatus?)null;
             // Synced with the whole staging file system before Relink publishes it (DESIGN.md §4.3).
             AtomicFile.CommitUnsynced(download.Path, target);
             committed = true;
@@ -99,8 +97,9 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
                 counters.Resumed();
             }
 
-            // After the rename, which moves the change time; the inode proves no other file took the name meanwhile.
-            return verified is { } before && LibC.StatNoFollow(target, out var placed) == 0 && placed.IsSameFileAs(before) ? placed : null;
+            // The open handle's file after the rename, which moves the change time: the very file verified, whatever
+            // the target's name points at; Verify trusts the target only while it is still this file.
+            return download.Status();
         }
         finally
         {
@@ -288,7 +287,7 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
         {
             try
             {
-                RandomAccess.Write(_file!, chunk, Written);
+                LibC.WriteAt(_file!, chunk, Written);
             }
             catch (IOException e)
             {
@@ -307,11 +306,8 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
             Resumed = false;
         }
 
-        public void Close()
-        {
-            _file!.Dispose();
-            _file = null;
-        }
+        /// <summary>What statx(2) says of the file written, by its handle; null when that cannot be told.</summary>
+        public FileStatus? Status() => LibC.Stat(_file!, out var status) == 0 ? status : null;
 
         public void Dispose()
         {

@@ -173,6 +173,10 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         private readonly HashSet<string> _plannedFetches = new(StringComparer.Ordinal);
         private Dictionary<string, List<string>> _leftovers = new(StringComparer.Ordinal);
 
+        // What the folders held before any download: staging is this run's alone (the lock), so a name missing here
+        // needs no statx(2) to learn that it is missing.
+        private readonly HashSet<string> _present = new(StringComparer.Ordinal);
+
         public Run(MirrorPlan plan, UpstreamLayout layout, string staging, UpstreamClient client, UpstreamClient notFoundIsFinal,
             UpstreamClientOptions clientOptions, UnchangedFiles unchanged, ReleaseSigningKeys? releaseKeys,
             TrustedKeys? packageKeys)
@@ -221,7 +225,10 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             _plan.Repositories.Select(r => UpstreamLayout.RepositoryPath(r.Repo, r.Arch))
                 .Concat(_plan.Releases.Select(r => UpstreamLayout.ReleasesPath(r.Arch)));
 
-        /// <summary>Creates the repository and release folders and finds the temporaries an interrupted run left in them.</summary>
+        /// <summary>
+        /// Creates the repository and release folders, notes what they hold and finds the temporaries an interrupted run
+        /// left in them.
+        /// </summary>
         public void PrepareFolders()
         {
             var leftovers = new Dictionary<string, List<string>>(StringComparer.Ordinal);
@@ -229,8 +236,14 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
             {
                 var folder = RealFolder(relative);
                 // One listing per folder: looking up leftovers per file would list a 10,000-file folder 10,000 times.
-                foreach (var path in Directory.EnumerateFiles(folder, ".*", IncludeHidden).Where(AtomicFile.IsTemporary))
+                foreach (var path in Directory.EnumerateFileSystemEntries(folder, "*", IncludeHidden))
                 {
+                    if (!AtomicFile.IsTemporary(path))
+                    {
+                        _present.Add(path);
+                        continue;
+                    }
+
                     var target = Path.Combine(folder, TargetNameOf(Path.GetFileName(path)));
                     if (!leftovers.TryGetValue(target, out var list))
                     {
@@ -388,7 +401,7 @@ public sealed class MirrorExecutor(UpstreamClient client, UpstreamClientOptions 
         {
             var target = Path.Combine(_staging, relative);
             var planned = _plannedFetches.Contains(relative);
-            if (StagedFile.HasSize(target, size) && Intact(target, newCheck(relative), cancellationToken))
+            if (_present.Contains(target) && StagedFile.HasSize(target, size) && Intact(target, newCheck(relative), cancellationToken))
             {
                 Counters.FileReused();
                 if (planned)

@@ -7,6 +7,7 @@ namespace AlpineMirror.Storage;
 /// <summary>
 /// The few libc calls .NET has no API for: rename(2) over a symlink to a directory, link(2), mkdir(2) without
 /// a stat first, open(2) without an advisory lock, flock(2) on a descriptor, statx(2) for the device and inode numbers,
+/// pwrite(2) without a seek probe,
 /// realpath(3), and syncfs(2).
 /// </summary>
 /// <remarks>
@@ -133,6 +134,42 @@ internal static class LibC
             : throw new IOException($"could not open '{path}': {Describe(Marshal.GetLastPInvokeError())}");
     }
 
+    [DllImport("libc", EntryPoint = "pwrite", SetLastError = true)]
+    private static extern nint PWriteNative(SafeFileHandle descriptor, ref byte buffer, nint count, long offset);
+
+    private const int EINTR = 4;
+
+    /// <summary>
+    /// pwrite(2) of all of <paramref name="bytes"/> at <paramref name="offset"/>: unlike <see cref="RandomAccess.Write(SafeFileHandle, ReadOnlySpan{byte}, long)"/>,
+    /// no lseek(2) on first use to learn whether the handle can seek.
+    /// </summary>
+    /// <exception cref="IOException">pwrite(2) failed (e.g. the disk is full); the message names the errno.</exception>
+    public static void WriteAt(SafeFileHandle file, ReadOnlySpan<byte> bytes, long offset)
+    {
+        while (!bytes.IsEmpty)
+        {
+            var written = PWriteNative(file, ref MemoryMarshal.GetReference(bytes), bytes.Length, offset);
+            if (written < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == EINTR)
+                {
+                    continue;
+                }
+
+                throw new IOException(Describe(errno));
+            }
+
+            if (written == 0)
+            {
+                throw new IOException("pwrite wrote nothing");
+            }
+
+            bytes = bytes[(int)written..];
+            offset += written;
+        }
+    }
+
     /// <summary>syncfs(2) of the file system holding <paramref name="path"/> (a folder); returns 0 or the errno.</summary>
     public static int SyncFileSystem(string path)
     {
@@ -149,6 +186,7 @@ internal static class LibC
 
     private const int AT_FDCWD = -100;
     private const int AT_SYMLINK_NOFOLLOW = 0x100;
+    private const int AT_EMPTY_PATH = 0x1000;
     private const uint STATX_TYPE = 0x1;
     private const uint STATX_NLINK = 0x4;
     private const uint STATX_CTIME = 0x80;
@@ -171,6 +209,28 @@ internal static class LibC
     /// <summary>statx(2) of what <paramref name="path"/> resolves to, every symlink followed; returns 0 or the errno.</summary>
     public static int StatFollow(string path, out FileStatus status) => Stat(path, 0, out status);
 
+    /// <summary>
+    /// statx(2) of an open file (<c>AT_EMPTY_PATH</c>): no path to resolve, and it describes the very file the handle
+    /// holds, whatever its name became since; returns 0 or the errno.
+    /// </summary>
+    public static int Stat(SafeFileHandle file, out FileStatus status)
+    {
+        var added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            Span<byte> empty = [0];
+            return Stat((int)file.DangerousGetHandle(), empty, AT_EMPTY_PATH, out status);
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
     private static int Stat(string path, int flags, out FileStatus status)
     {
         status = default;
@@ -183,11 +243,17 @@ internal static class LibC
         var length = Encoding.UTF8.GetByteCount(path) + 1;
         Span<byte> utf8 = length <= 1024 ? stackalloc byte[length] : new byte[length];
         utf8[Encoding.UTF8.GetBytes(path, utf8)] = 0;
+        return Stat(AT_FDCWD, utf8, flags, out status);
+    }
+
+    private static int Stat(int directory, Span<byte> utf8Path, int flags, out FileStatus status)
+    {
+        status = default;
         Span<byte> buffer = stackalloc byte[StatxLength];
         const uint wanted = STATX_TYPE | STATX_NLINK | STATX_INO | STATX_SIZE;
         try
         {
-            if (StatxNative(AT_FDCWD, ref utf8[0], flags, wanted | STATX_BTIME | STATX_CTIME, ref buffer[0]) != 0)
+            if (StatxNative(directory, ref utf8Path[0], flags, wanted | STATX_BTIME | STATX_CTIME, ref buffer[0]) != 0)
             {
                 return Marshal.GetLastPInvokeError();
             }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.ExceptionServices;
 using AlpineMirror.Configuration;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
@@ -15,6 +16,7 @@ namespace AlpineMirror.Upstream;
 /// connection, the per-attempt timeout covers the body, and the number of attempts is known for the error message.
 /// Retried: timeouts, connection and I/O errors, 5xx, 408, 429 and 404 (upstream uploads indexes before the
 /// packages they list, so a package can be missing for a moment).
+/// A request's first attempt runs outside the pipeline with the same timeout; only a failure enters it.
 /// </remarks>
 public sealed class UpstreamClient : IDisposable
 {
@@ -131,27 +133,32 @@ public sealed class UpstreamClient : IDisposable
         Func<HttpResponseMessage, int, CancellationToken, ValueTask<T>> onSuccess,
         CancellationToken cancellationToken)
     {
-        var attempts = 0;
+        var attempts = 1;
         try
         {
+            // Nearly every request succeeds at once: its first attempt runs outside the pipeline, whose layers cost
+            // more per 20 KB package than the request. A failure the retry strategy handles is handed to the pipeline
+            // as its first attempt's outcome, so backoff, attempts and errors are what the pipeline alone would give.
+            ExceptionDispatchInfo? firstFailure;
+            try
+            {
+                return await FirstAttemptAsync(uri, range, onSuccess, cancellationToken);
+            }
+            catch (Exception e) when (_options.Retries > 0 && IsRetried(e) && !cancellationToken.IsCancellationRequested)
+            {
+                firstFailure = ExceptionDispatchInfo.Capture(e);
+            }
+
             return await _pipeline.ExecuteAsync(
                 async token =>
                 {
-                    attempts++;
-                    using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-                    request.Headers.Range = range;
-
-                    var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
-                    if (!response.IsSuccessStatusCode)
+                    if (Interlocked.Exchange(ref firstFailure, null) is { } replayed)
                     {
-                        response.Dispose();
-                        var failure = Describe(response);
-                        throw IsRetryable(response)
-                            ? new RetryableStatusException(response.StatusCode, failure)
-                            : new UpstreamException(uri, failure, attempts, response.StatusCode, retryAfter: response.Headers.RetryAfter);
+                        replayed.Throw();
                     }
 
-                    return await onSuccess(response, attempts, token);
+                    attempts++;
+                    return await AttemptAsync(uri, range, onSuccess, attempts, token);
                 },
                 cancellationToken);
         }
@@ -169,6 +176,48 @@ public sealed class UpstreamClient : IDisposable
         }
     }
 
+    // The pipeline's timeout strategy, for the attempt made without it: the same budget and the same exception.
+    private async Task<T> FirstAttemptAsync<T>(
+        Uri uri,
+        RangeHeaderValue? range,
+        Func<HttpResponseMessage, int, CancellationToken, ValueTask<T>> onSuccess,
+        CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.Timeout);
+        try
+        {
+            return await AttemptAsync(uri, range, onSuccess, 1, timeout.Token);
+        }
+        catch (OperationCanceledException e) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutRejectedException($"The operation didn't complete within the allowed timeout of '{_options.Timeout}'.", _options.Timeout, e);
+        }
+    }
+
+    private async Task<T> AttemptAsync<T>(
+        Uri uri,
+        RangeHeaderValue? range,
+        Func<HttpResponseMessage, int, CancellationToken, ValueTask<T>> onSuccess,
+        int attempts,
+        CancellationToken token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        request.Headers.Range = range;
+
+        var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+        if (!response.IsSuccessStatusCode)
+        {
+            response.Dispose();
+            var failure = Describe(response);
+            throw IsRetryable(response)
+                ? new RetryableStatusException(response.StatusCode, failure)
+                : new UpstreamException(uri, failure, attempts, response.StatusCode, retryAfter: response.Headers.RetryAfter);
+        }
+
+        return await onSuccess(response, attempts, token);
+    }
+
     private static ResiliencePipeline BuildPipeline(UpstreamClientOptions options)
     {
         var builder = new ResiliencePipelineBuilder();
@@ -176,10 +225,7 @@ public sealed class UpstreamClient : IDisposable
         {
             builder.AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder()
-                    .Handle<RetryableStatusException>()
-                    .Handle<TimeoutRejectedException>()
-                    .Handle<Exception>(IsNetworkError),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsRetried),
                 MaxRetryAttempts = options.Retries,
                 Delay = options.BaseDelay,
                 MaxDelay = UpstreamClientOptions.MaxDelay,
@@ -195,6 +241,9 @@ public sealed class UpstreamClient : IDisposable
     private bool IsRetryable(HttpResponseMessage response) =>
         !_options.FinalStatuses.Contains(response.StatusCode)
         && (response.StatusCode == HttpStatusCode.NotFound || HttpClientResiliencePredicates.IsTransient(Outcome.FromResult(response)));
+
+    // What the retry strategy retries.
+    private static bool IsRetried(Exception e) => e is RetryableStatusException or TimeoutRejectedException || IsNetworkError(e);
 
     // HttpIOException (a body cut short) is an IOException; a refused or reset connection is an HttpRequestException.
     private static bool IsNetworkError(Exception e) => e is HttpRequestException or IOException;

@@ -87,6 +87,26 @@ public sealed class GzipMembersTests
     }
 
     [Fact]
+    public void Should_find_the_end_of_a_member_far_longer_than_a_control_member()
+    {
+        // Given a member of 40 KB of incompressible bytes (stored deflate blocks) followed by a second member
+        var random = new byte[40 * 1024];
+        new Random(7).NextBytes(random);
+        var first = Gzip(random);
+        byte[] data = [.. first, .. Gzip("second"u8.ToArray())];
+        var content = new MemoryStream();
+
+        // When the first member is read, and the same bytes cut one byte before its end
+        var member = GzipMembers.ReadMember(data, 0, "large.gz", content);
+        var partial = GzipMembers.TryReadMember(data.AsSpan(0, first.Length - 1), 0, "large.gz", out _, new MemoryStream());
+
+        // Then the member ends exactly where the second starts, with its content whole, and the cut one waits for more
+        Assert.Equal(new GzipMemberRange(0, first.Length), member);
+        Assert.Equal(random, content.ToArray());
+        Assert.False(partial);
+    }
+
+    [Fact]
     public void Should_reject_truncated_data_naming_the_source_and_member_offset()
     {
         // Given strace cut inside its control member
