@@ -1,8 +1,9 @@
 # Runs the AlpineMirror pipeline: ./build.ps1 --target=Plan --root=/srv/alpine --branch=v3.15
-# Builds the Cake host once (again only when a source file changed) and runs the built program.
+# Builds the Cake host once (again only when a source file changed) into artifacts/host-pwsh, apart from the Native AOT
+# host build.sh publishes into artifacts/host, and runs the built program.
 $ErrorActionPreference = 'Stop'
 $here = $PSScriptRoot
-$host_ = Join-Path $here 'artifacts/host/AlpineMirror.Build.dll'
+$host_ = Join-Path $here 'artifacts/host-pwsh/AlpineMirror.Build.dll'
 
 $stale = -not (Test-Path $host_)
 if (-not $stale) {
@@ -12,7 +13,7 @@ if (-not $stale) {
         Select-Object -First 1)
 }
 if ($stale) {
-    dotnet build (Join-Path $here 'build/AlpineMirror.Build.csproj') --configuration Release --output (Join-Path $here 'artifacts/host') --nologo --verbosity quiet
+    dotnet build (Join-Path $here 'build/AlpineMirror.Build.csproj') --configuration Release --output (Join-Path $here 'artifacts/host-pwsh') --nologo --verbosity quiet
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     (Get-Item $host_).LastWriteTimeUtc = [DateTime]::UtcNow
 }
