@@ -9,11 +9,11 @@
 #   2. Generates a signed upstream of BENCH_PACKAGES packages of about BENCH_BYTES each (point release 3.15.4) with
 #      `AlpineMirror.Benchmarks generate-upstream`, and serves it with a private nginx (own config, pid and logs in
 #      the work folder, autoindex on, a free port on 127.0.0.1), stopped on exit.
-#   3. Full mirror into an empty root, side by side:
+#   3. Full mirror into an empty root, side by side, three rounds of ours and parallel interleaved (medians):
 #        ours      ./build.sh --target=Update --parallel=BENCH_PARALLEL (the host build.sh built, copied aside first)
 #        parallel  the same files our run fetched (its 200s in nginx's log), split round-robin over
 #                  BENCH_PARALLEL `wget -i` processes: one keep-alive connection each, the strongest plain download
-#        wget      wget --mirror of the branch folder, as the manual procedure starts
+#        wget      wget --mirror of the branch folder, as the manual procedure starts (once)
 #   4. Upstream moves to 3.15.5 with BENCH_CHANGED of the packages changed (same root, unchanged files keep their
 #      modification time), then the incremental update, side by side:
 #        ours      ./build.sh --target=Update
@@ -23,7 +23,7 @@
 #      and a no-op update (ours again, nothing changed upstream).
 #   4b. The same two updates against a distant upstream: `AlpineMirror.Benchmarks delay-proxy` on 127.0.0.1 holds
 #      every request (and every new connection) for BENCH_LATENCY_MS before passing it to nginx (no tc netem here):
-#        ours      the 1 % release into a second root ours mirrored from 3.15.4 (not timed), and a full mirror of 3.15.5 into an empty one
+#        ours      the 1 % release into the root of the full mirror's second round, and a full mirror of 3.15.5 into an empty one
 #        parallel  the same files each fetched, BENCH_PARALLEL `wget -i` through the same proxy
 #   4c. Scale: Plan alone against signed indexes of BENCH_SCALE packages (each count spread over main, community and
 #      testing for x86_64 and aarch64; `generate-indexes`, no package files), from a published snapshot of the same
@@ -52,7 +52,7 @@
 # Environment: BENCH_PACKAGES (10000), BENCH_BYTES (20000), BENCH_CHANGED (0.01), BENCH_PARALLEL (8), BENCH_SEED (1),
 # BENCH_LATENCY_MS (20), BENCH_SCALE ("12500 25000 50000"),
 # BENCH_WORK (a new folder under ${TMPDIR:-/tmp}; it must not exist yet), BENCH_KEEP=1 keeps the work folder.
-# Takes about 6 minutes on 2 cores, mostly generating the two upstream releases and the two full mirrors at
+# Takes about 7 minutes on 2 cores, mostly generating the two upstream releases and the two full mirrors at
 # BENCH_LATENCY_MS per request; needs about 2.5 GB of disk.
 set -euo pipefail
 
@@ -285,18 +285,28 @@ wget_mirror=(wget --mirror --no-parent --no-host-directories --cut-dirs=1 -e rob
 parallel_wget='for list in "$@"; do wget -q -nc -x -nH -P "$0" -i "$list" & done; wait'
 
 # --- 3. full mirror --------------------------------------------------------------------------------------------
-say "Full mirror"
+say "Full mirror: three rounds of ours and the parallel reference, interleaved; medians"
 update_command full
 measure ours_full "${update[@]}"
 awk '$3 == 200 { print base $2 }' base="$base_url" "$work/logs/ours_full.requests" >"$work/full-urls.txt"
 split -n "r/$parallel" -d "$work/full-urls.txt" "$work/parallel-list."
 measure parallel_full bash -c "$parallel_wget" "$work/parallel" "$work"/parallel-list.*
+# Round 2's root is also where the 1 % release at a distance starts: its own published 3.15.4, as an operator's root
+# would be (a copy of the first root would carry publication records naming other folders, so its previous snapshot
+# would rightly be hashed in full as an unknown folder). Every round writes into new folders: nothing is deleted.
+update_command full2 "$work/ours-latency"
+measure ours_full2 "${update[@]}"
+measure parallel_full2 bash -c "$parallel_wget" "$work/parallel-2" "$work"/parallel-list.*
+update_command full3 "$work/ours-full-3"
+measure ours_full3 "${update[@]}"
+measure parallel_full3 bash -c "$parallel_wget" "$work/parallel-3" "$work"/parallel-list.*
+full_walls="ours $(f ours_full_seconds) $(f ours_full2_seconds) $(f ours_full3_seconds) s, parallel $(f parallel_full_seconds) $(f parallel_full2_seconds) $(f parallel_full3_seconds) s"
+for contender in ours_full parallel_full; do
+  for measure_kind in seconds cpu; do
+    figure[${contender}_$measure_kind]=$(median "$(f "${contender}_$measure_kind")" "$(f "${contender}2_$measure_kind")" "$(f "${contender}3_$measure_kind")")
+  done
+done
 measure wget_full "${wget_mirror[@]}" -P "$work/wget/3.15.4" "$base_url/$branch/"
-# The 1 % release at a distance starts from its own published 3.15.4, mirrored by ours as an operator's root would
-# have been (not timed): a copy of the first root would carry publication records that name other folders, so its
-# previous snapshot would rightly be hashed in full as an unknown folder.
-update_command latency-base "$work/ours-latency"
-"${update[@]}" >"$work/logs/latency-base.log" 2>&1 || { tail -n 30 "$work/logs/latency-base.log" >&2; fail "mirroring 3.15.4 for the latency case failed"; }
 # The rsync side's previous snapshot, a faithful copy with modification times (not timed: not over HTTP).
 mkdir -p "$work/rsync"
 rsync -a "$upstream/$branch/" "$work/rsync/3.15.4/"
@@ -471,7 +481,7 @@ load average: $load_start at the start, $load_end at the end$(awk -v l="${load_s
 
 | measure | ours (wall, CPU) | reference (wall, CPU) | ratio wall | ratio CPU | target | verdict |
 |---|---|---|---|---|---|---|
-| full mirror, $full_files files, $(mb "$(f ours_full_bytes)") MB, every byte verified | $(f ours_full_seconds) s, $(f ours_full_cpu) s | $parallel parallel \`wget -i\` of the same files: $(f parallel_full_seconds) s, $(f parallel_full_cpu) s | $full_ratio | $(ratio "$(f ours_full_cpu)" "$(f parallel_full_cpu)") | ≤ 1.00 | $(verdict "$full_ratio" '<=' 1.0) |
+| full mirror, $full_files files, $(mb "$(f ours_full_bytes)") MB, every byte verified, median of 3 | $(f ours_full_seconds) s, $(f ours_full_cpu) s | $parallel parallel \`wget -i\` of the same files: $(f parallel_full_seconds) s, $(f parallel_full_cpu) s | $full_ratio | $(ratio "$(f ours_full_cpu)" "$(f parallel_full_cpu)") | ≤ 1.00 | $(verdict "$full_ratio" '<=' 1.0) |
 | new $changed point release, verified and published | $(f ours_incremental_seconds) s, $(f ours_incremental_cpu) s | rsync -a --delete --link-dest, local file system, no daemon: $(f rsync_incremental_seconds) s, $(f rsync_incremental_cpu) s | $rsync_ratio | $(ratio "$(f ours_incremental_cpu)" "$(f rsync_incremental_cpu)") | ≤ 1.00 | $(verdict "$rsync_ratio" '<=' 1.0) |
 | no-op update, median of 3 | $noop_seconds s, $noop_cpu s; $(f ours_noop1_requests) requests ($(status_counts ours_noop1)) | — | — | — | ≤ 0.40 s | $(verdict "$noop_seconds" '<=' 0.4) |
 | no-op requests | $(f ours_noop1_requests), $(f ours_noop2_requests), $(f ours_noop3_requests) | — | — | — | ≤ 3 | $(verdict "$(printf '%s\n' "$(f ours_noop1_requests)" "$(f ours_noop2_requests)" "$(f ours_noop3_requests)" | sort -g | tail -n 1)" '<=' 3) |
@@ -488,6 +498,7 @@ load average: $load_start at the start, $load_end at the end$(awk -v l="${load_s
 | peak memory (max RSS) | full $(rss_mb ours_full) MB, incremental $(rss_mb ours_incremental) MB | wget --mirror $(rss_mb wget_full) MB | — | — | < 300 MB | $(verdict "$peak_rss" '<=' 300) |
 
 ours, step by step (the host's task summary): full: $(task_times ours_full); incremental: $(task_times ours_incremental); no-op: $(task_times ours_noop1); incremental at $latency_ms ms: $(task_times ours_incremental_distant); full at $latency_ms ms: $(task_times ours_full_distant)
+full mirror rounds: $full_walls
 no-op runs: ${noop_walls[*]} s (CPU ${noop_cpus[*]} s)
 requests: ours full: $(request_kinds ours_full); ours incremental: $(request_kinds ours_incremental); no-op: $(request_kinds ours_noop1)
 connections: ours full $(f ours_full_connections), parallel $(f parallel_full_connections), ours incremental $(f ours_incremental_connections), wget incremental $(f wget_incremental_connections), ours full at $latency_ms ms $(f ours_full_distant_connections)
