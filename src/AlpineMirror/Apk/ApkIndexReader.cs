@@ -138,9 +138,9 @@ public static class ApkIndexReader
                 }
             }
         }
-        catch (Exception error) when (error is InvalidDataException or EndOfStreamException or FormatException)
+        catch (Exception error) when (MalformedTar.Is(error))
         {
-            throw new ApkFormatException(source, $"malformed index tar.gz after the signature: {error.Message}", error);
+            throw new ApkFormatException(source, $"malformed index tar.gz after the signature: {MalformedTar.Describe(error)}", error);
         }
 
         return entries is null

@@ -151,9 +151,9 @@ public static class ApkPackageReader
                 }
             }
         }
-        catch (Exception error) when (error is InvalidDataException or EndOfStreamException or FormatException)
+        catch (Exception error) when (MalformedTar.Is(error))
         {
-            throw new ApkFormatException(path, $"malformed control tar: {error.Message}", error);
+            throw new ApkFormatException(path, $"malformed control tar: {MalformedTar.Describe(error)}", error);
         }
 
         throw new ApkFormatException(path, "the control member has no .PKGINFO");

@@ -46,9 +46,9 @@ public static class ApkSignatureReader
                 signatures.Add(new ApkSignature(entry.Name, algorithm, keyName, value));
             }
         }
-        catch (Exception error) when (error is InvalidDataException or EndOfStreamException or FormatException)
+        catch (Exception error) when (MalformedTar.Is(error))
         {
-            throw new ApkFormatException(source, $"malformed signature tar: {error.Message}", error);
+            throw new ApkFormatException(source, $"malformed signature tar: {MalformedTar.Describe(error)}", error);
         }
 
         return signatures;

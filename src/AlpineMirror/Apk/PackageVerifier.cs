@@ -381,9 +381,9 @@ public sealed class PackageVerifier : IDisposable
             var first = reader.GetNextEntry(copyData: false);
             return first is not null && first.Name.StartsWith(ApkSignatureReader.Prefix, StringComparison.Ordinal);
         }
-        catch (Exception error) when (error is InvalidDataException or EndOfStreamException or FormatException)
+        catch (Exception error) when (MalformedTar.Is(error))
         {
-            throw new ApkFormatException(_source, $"malformed tar in the first gzip member: {error.Message}", error);
+            throw new ApkFormatException(_source, $"malformed tar in the first gzip member: {MalformedTar.Describe(error)}", error);
         }
         finally
         {
@@ -400,14 +400,15 @@ public sealed class PackageVerifier : IDisposable
             {
                 if (entry.Name == PackageInfoName && entry.DataStream is not null)
                 {
-                    using var text = new StreamReader(entry.DataStream, Encoding.UTF8, false, leaveOpen: true);
-                    return PackageInfo.Parse(text, _source);
+                    return entry.Length <= PackageInfo.MaxLength
+                        ? PackageInfo.Parse(entry.DataStream, (int)entry.Length, _source)
+                        : throw new ApkFormatException(_source, $".PKGINFO: expected at most {PackageInfo.MaxLength} bytes, the tar header says {entry.Length}");
                 }
             }
         }
-        catch (Exception error) when (error is InvalidDataException or EndOfStreamException or FormatException)
+        catch (Exception error) when (MalformedTar.Is(error))
         {
-            throw new ApkFormatException(_source, $"malformed control tar: {error.Message}", error);
+            throw new ApkFormatException(_source, $"malformed control tar: {MalformedTar.Describe(error)}", error);
         }
 
         throw new ApkFormatException(_source, "the control member has no .PKGINFO");
@@ -440,13 +441,42 @@ public sealed class PackageVerifier : IDisposable
     /// <summary>The <c>.PKGINFO</c> fields the verification needs (APK-FORMAT.md §1.2).</summary>
     private sealed record PackageInfo(string Name, string Version, byte[] DataHash)
     {
-        public static PackageInfo Parse(TextReader reader, string source)
+        // Real ones are a few kilobytes; the cap keeps a tar header's claimed size from sizing a buffer.
+        public const int MaxLength = 1 << 20;
+
+        /// <summary>Reads the <c>key = value</c> lines of a .PKGINFO of <paramref name="length"/> bytes.</summary>
+        /// <remarks>
+        /// Every package mirrored is read: the text is decoded whole into pooled buffers and split where
+        /// <see cref="TextReader.ReadLine"/> would (LF, CR or CRLF), and only the three values kept become strings.
+        /// </remarks>
+        public static PackageInfo Parse(Stream data, int length, string source)
+        {
+            var bytes = ArrayPool<byte>.Shared.Rent(length);
+            var chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(length));
+            try
+            {
+                data.ReadExactly(bytes, 0, length);
+                var text = chars.AsSpan(0, Encoding.UTF8.GetChars(bytes.AsSpan(0, length), chars));
+                return Parse(text, source);
+            }
+            finally
+            {
+                ArrayPool<char>.Shared.Return(chars);
+                ArrayPool<byte>.Shared.Return(bytes);
+            }
+        }
+
+        private static PackageInfo Parse(ReadOnlySpan<char> text, string source)
         {
             string? name = null;
             string? version = null;
             var dataHash = Array.Empty<byte>();
-            while (reader.ReadLine() is { } line)
+            while (!text.IsEmpty)
             {
+                var end = text.IndexOfAny('\r', '\n');
+                var line = end < 0 ? text : text[..end];
+                text = end < 0 ? [] : text[(end + (text[end] == '\r' && end + 1 < text.Length && text[end + 1] == '\n' ? 2 : 1))..];
+
                 var separator = line.IndexOf(" = ", StringComparison.Ordinal);
                 if (line.StartsWith('#') || separator < 0)
                 {
@@ -457,15 +487,15 @@ public sealed class PackageVerifier : IDisposable
                 switch (line[..separator])
                 {
                     case "pkgname":
-                        name = value;
+                        name = value.ToString();
                         break;
                     case "pkgver":
-                        version = value;
+                        version = value.ToString();
                         break;
                     case "datahash":
-                        dataHash = value.Length == 64 && !value.AsSpan().ContainsAnyExcept("0123456789abcdefABCDEF")
+                        dataHash = value.Length == 64 && !value.ContainsAnyExcept("0123456789abcdefABCDEF")
                             ? Convert.FromHexString(value)
-                            : throw new ApkFormatException(source, $".PKGINFO datahash: expected 64 hex digits, got {QuotedText.Of(value)}");
+                            : throw new ApkFormatException(source, $".PKGINFO datahash: expected 64 hex digits, got {QuotedText.Of(value.ToString())}");
                         break;
                 }
             }
