@@ -23,31 +23,36 @@ public sealed class ExpectedTree
     public ExpectedTree Add(string relativePath, ExpectedEntry kind)
     {
         ArgumentException.ThrowIfNullOrEmpty(relativePath);
-        if (kind == ExpectedEntry.InsideSubtree || relativePath.Split('/').Any(s => s is "" or "." or ".."))
+        if (kind == ExpectedEntry.InsideSubtree || !HasOnlyPlainNames(relativePath))
         {
             throw new ArgumentException($"expected a relative path of plain names and a listable kind, got '{relativePath}' as {kind}", nameof(relativePath));
         }
 
+        // A plan lists thousands of files per folder: the folder is looked up by span, and listed (with the folders
+        // above it) only the first time.
         var slash = relativePath.LastIndexOf('/');
-        var folder = slash < 0 ? "" : relativePath[..slash];
-        if (folder.Length > 0)
+        if (!_folders.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(slash < 0 ? "" : relativePath.AsSpan(0, slash), out var entries))
         {
+            var folder = relativePath[..slash];
             Add(folder, ExpectedEntry.Folder);
+            entries = _folders[folder];
         }
 
-        var entries = _folders[folder];
-        var name = relativePath[(slash + 1)..];
-        if (entries.TryGetValue(name, out var listed) && listed != kind)
+        var names = entries.GetAlternateLookup<ReadOnlySpan<char>>();
+        var name = relativePath.AsSpan(slash + 1);
+        if (names.TryGetValue(name, out var listed))
         {
-            throw new ArgumentException($"'{relativePath}' is listed both as {listed} and as {kind}", nameof(relativePath));
+            return listed == kind
+                ? this
+                : throw new ArgumentException($"'{relativePath}' is listed both as {listed} and as {kind}", nameof(relativePath));
         }
 
-        entries[name] = kind;
+        names[name] = kind;
         if (kind == ExpectedEntry.Folder)
         {
             _folders.TryAdd(relativePath, new Dictionary<string, ExpectedEntry>(StringComparer.Ordinal));
         }
-        else if (kind == ExpectedEntry.Subtree && !_subtrees.Contains(relativePath))
+        else if (kind == ExpectedEntry.Subtree)
         {
             _subtrees.Add(relativePath);
         }
@@ -87,5 +92,18 @@ public sealed class ExpectedTree
         }
 
         return null;
+    }
+
+    private static bool HasOnlyPlainNames(string relativePath)
+    {
+        foreach (var segment in relativePath.AsSpan().Split('/'))
+        {
+            if (relativePath.AsSpan(segment) is "" or "." or "..")
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }
