@@ -36,13 +36,17 @@ publish() {
   fi
 }
 
+mkdir -p "$here/artifacts"
+# A timer and an operator starting right after an upgrade must not both publish into artifacts/host: the second waits.
+exec 9>"$here/artifacts/.build.lock"
+flock 9
 if [[ ! -f "$stamp" ]] || [[ -n "$(find "$here/build" "$here/src" "$here/global.json" "$here/Directory.Build.props" \
       -newer "$stamp" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.json' \) \
       -not -path '*/bin/*' -not -path '*/obj/*' -print -quit)" ]]; then
-  mkdir -p "$here/artifacts"
   publish
   touch "$stamp"
 fi
+exec 9>&-
 
 # A ReadyToRun publish leaves the assembly beside its launcher; the Native AOT one leaves only the executable.
 if [[ -f "$out/AlpineMirror.Build.dll" ]]; then
