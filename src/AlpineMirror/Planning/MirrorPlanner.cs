@@ -140,7 +140,7 @@ public sealed class MirrorPlanner(UpstreamClient client, TrustedKeys keys)
             UpstreamLayout.RequirePackageFileName(repositoryPath, entry.FileName);
         }
 
-        var previousDirectory = previousPath is null ? null : Path.Combine(previousPath, UpstreamLayout.RepositoryPath(repo, arch));
+        var previousDirectory = previousPath is null ? null : Path.Combine(previousPath, repositoryPath);
         var previousIndexPath = previousDirectory is null ? null : Path.Combine(previousDirectory, UpstreamLayout.IndexFileName);
         var previousIndexBytes = previousIndexPath is not null && File.Exists(previousIndexPath)
             ? await File.ReadAllBytesAsync(previousIndexPath, cancellationToken)
