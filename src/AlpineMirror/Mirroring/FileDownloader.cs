@@ -140,20 +140,29 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         // Pooled: a fresh 128 KiB buffer per download is a large-object allocation per package.
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        // Bytes checked but not yet written. Written whole buffers at a time: a write that ends inside a page makes
+        // the kernel zero the rest of that page first, and a package arrives in several reads of odd sizes.
+        var pending = 0;
         try
         {
             while (true)
             {
+                if (pending == BufferSize)
+                {
+                    download.Write(buffer.AsSpan(0, pending));
+                    pending = 0;
+                }
+
                 // The timeout bounds silence, not the whole transfer: a large image on a slow link is fine while bytes flow.
                 idle.CancelAfter(options.Timeout);
                 int read;
                 try
                 {
-                    read = await body.ReadAsync(buffer.AsMemory(0, BufferSize), idle.Token);
+                    read = await body.ReadAsync(buffer.AsMemory(pending, BufferSize - pending), idle.Token);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    throw new TimeoutException($"no data for {options.Timeout.TotalSeconds:0.###} s after {download.Written} bytes");
+                    throw new TimeoutException($"no data for {options.Timeout.TotalSeconds:0.###} s after {download.Written + pending} bytes");
                 }
 
                 if (read == 0)
@@ -162,13 +171,24 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
                 }
 
                 counters.BytesReceived(read);
-                download.Check.Append(buffer.AsSpan(0, read));
-                download.Write(buffer.AsSpan(0, read));
+                download.Check.Append(buffer.AsSpan(pending, read));
+                pending += read;
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            // Also when the body broke off: the check has seen these bytes, so the file must hold them before a resume.
+            try
+            {
+                if (pending > 0)
+                {
+                    download.Write(buffer.AsSpan(0, pending));
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
