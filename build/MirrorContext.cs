@@ -48,6 +48,9 @@ public sealed class MirrorContext : FrostingContext, IDisposable
     public bool DryRun => Arguments.HasArgument("dryrun") && Arguments.GetArgument("dryrun") != "false";
 
     public MirrorResult? Mirrored { get; set; }
+
+    /// <summary>The staging file system's flush Mirror started (<see cref="StagingFlush"/>); Relink waits for it.</summary>
+    public Task? StagingFlushed { get; set; }
     public VerificationReport? Verified { get; set; }
     public SnapshotSwitch? Published { get; set; }
     public DeployOutcome? Deployed { get; set; }

@@ -3,6 +3,7 @@ using AlpineMirror.Build.Hosting;
 using AlpineMirror.Build.Printing;
 using AlpineMirror.Reporting;
 using AlpineMirror.Mirroring;
+using AlpineMirror.Storage;
 using Cake.Core.Diagnostics;
 using Spectre.Console;
 
@@ -29,6 +30,7 @@ public sealed class Mirror : AsyncFrostingTask<MirrorContext>
             new MirrorSettings { Parallel = context.Options.Parallel, Mode = context.Options.Verify, ReleaseKeys = context.LoadReleaseKeys(), PackageKeys = packageKeys },
             progress,
             context.Cancellation));
+        context.StagingFlushed = StagingFlush.Begin(context.StagingPath);
         var result = context.Mirrored;
         context.Log.Information(
             "Mirrored in {0:0.0} s: {1} files downloaded ({2}), {3} reused, {4} removed, {5} resumed, {6} retried",

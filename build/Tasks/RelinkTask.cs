@@ -22,6 +22,11 @@ public sealed class Relink : AsyncFrostingTask<MirrorContext>
             return;
         }
 
+        if (context.StagingFlushed is { } flushed)
+        {
+            await flushed;
+        }
+
         context.Published = plan.PublishedButNotLinked is { } published
             ? SnapshotPublisher.Relink(root, published, plan.Branch)
             : SnapshotPublisher.Publish(root, context.StagingPath, plan.Snapshot, plan.Branch, plan.IndexDigests());
