@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AlpineMirror.Storage;
 using AlpineMirror.Upstream;
 
@@ -10,11 +11,21 @@ namespace AlpineMirror.Planning;
 /// </summary>
 public static class PlannedTree
 {
+    // Snapshot, Mirror and Verify each ask for the tree of the same plan: built once per plan object (by reference, so a
+    // plan copied `with` other repositories gets its own), and let go with the plan.
+    private static readonly ConditionalWeakTable<MirrorPlan, ExpectedTree> s_trees = new();
+
+    /// <summary>The tree of <paramref name="plan"/>; the same instance for the same plan object, which no caller changes.</summary>
     /// <exception cref="Apk.ApkFormatException">A package file name is not a plain file name.</exception>
     /// <exception cref="ReleaseFormatException">A release file name is unsafe or names another release entry.</exception>
     public static ExpectedTree Of(MirrorPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
+        return s_trees.GetValue(plan, Build);
+    }
+
+    private static ExpectedTree Build(MirrorPlan plan)
+    {
         var tree = new ExpectedTree();
         foreach (var repository in plan.Repositories)
         {

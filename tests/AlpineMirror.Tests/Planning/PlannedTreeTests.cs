@@ -66,4 +66,23 @@ public sealed class PlannedTreeTests(DemoReleases releases) : ServedDemoUpstream
         Assert.StartsWith("releases/x86_64/latest-releases.yaml: release file names: ", error.Message);
         Assert.Contains("'releases/x86_64/netboot'", error.Message);
     }
+
+    [Fact]
+    public async Task Should_build_the_tree_of_a_plan_once_and_a_changed_copy_its_own()
+    {
+        // Given a plan, and a copy of it without its community repository
+        var plan = await PlanAsync();
+        var withoutCommunity = plan with { Repositories = [.. plan.Repositories.Where(r => r.Repo != "community")] };
+
+        // When Snapshot, Mirror and Verify each ask for a tree
+        var first = PlannedTree.Of(plan);
+        var again = PlannedTree.Of(plan);
+        var copy = PlannedTree.Of(withoutCommunity);
+
+        // Then the same plan gives the same tree, and the copy a tree of its own repositories
+        Assert.Same(first, again);
+        Assert.NotSame(first, copy);
+        Assert.Equal(ExpectedEntry.Folder, first.Find("", "community"));
+        Assert.Null(copy.Find("", "community"));
+    }
 }
