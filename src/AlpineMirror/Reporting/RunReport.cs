@@ -1,7 +1,8 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using AlpineMirror.ClamAv;
 using AlpineMirror.InHouse;
 using AlpineMirror.Mirroring;
@@ -39,52 +40,107 @@ public sealed record RunReport
 
     public string ToJson()
     {
-        var json = Plan is null ? new JsonObject() : JsonSerializer.SerializeToNode(PlanReport.From(Plan), Json.PlanReport)!.AsObject();
-        json.Insert(0, "target", Target);
-        json.Insert(1, "dryRun", DryRun);
-        json.Insert(2, "succeeded", Succeeded);
-        json.Insert(3, "exitCode", ExitCode);
-        json.Insert(4, "error", Error);
-        json.Insert(5, "startedAt", StartedAt.ToString("O", CultureInfo.InvariantCulture));
-        json.Insert(6, "durationSeconds", Math.Round(Duration.TotalSeconds, 3));
-        json["mirror"] = Mirror is null ? null : new JsonObject
+        // Written straight to UTF-8: a full mirror's report lists every package, and building it as a JsonNode tree first
+        // cost more than writing it.
+        var output = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, Encoder = Json.Options.Encoder }))
         {
-            ["downloaded"] = Mirror.Downloaded,
-            ["reused"] = Mirror.Reused,
-            ["removed"] = Mirror.Removed,
-            ["resumed"] = Mirror.Resumed,
-            ["retried"] = Mirror.Retried,
-            ["bytesDownloaded"] = Mirror.BytesDownloaded,
-            ["durationSeconds"] = Math.Round(Mirror.Duration.TotalSeconds, 3),
-        };
-        json["verification"] = Verification is null ? null : new JsonObject
-        {
-            ["packages"] = Verification.Packages,
-            ["releaseFiles"] = Verification.ReleaseFiles,
-            ["bytesHashed"] = Verification.BytesHashed,
-            ["removedPackages"] = Verification.RemovedPackages,
-            ["previousPackages"] = Verification.PreviousPackages,
-            ["unchangedFiles"] = Verification.UnchangedFiles,
-            ["mirroredFiles"] = Verification.MirroredFiles,
-            ["mode"] = Verification.Mode.ToString().ToLowerInvariant(),
-            ["durationSeconds"] = Math.Round(Verification.Duration.TotalSeconds, 3),
-        };
-        json["published"] = JsonSerializer.SerializeToNode(Published, Json.SnapshotSwitch);
-        json["deploy"] = JsonSerializer.SerializeToNode(Deploy, Json.DeployOutcome);
-        json["inhouse"] = JsonSerializer.SerializeToNode(InHouse, Json.InHouseResult);
-        if (Antivirus is not null || AntivirusPlan is not null)
-        {
-            json["antivirus"] = Antivirus is not null
-                ? JsonSerializer.SerializeToNode(Antivirus, Json.ClamAvResult)
-                : new JsonObject { ["plan"] = JsonSerializer.SerializeToNode(AntivirusPlan, Json.ClamAvPlan) };
+            writer.WriteStartObject();
+            writer.WriteString("target", Target);
+            writer.WriteBoolean("dryRun", DryRun);
+            writer.WriteBoolean("succeeded", Succeeded);
+            writer.WriteNumber("exitCode", ExitCode);
+            writer.WriteString("error", Error);
+            writer.WriteString("startedAt", StartedAt.ToString("O", CultureInfo.InvariantCulture));
+            writer.WriteNumber("durationSeconds", Math.Round(Duration.TotalSeconds, 3));
+            if (Plan is not null)
+            {
+                // Through a document, as every object here: its strings are written escaped as the writer escapes them.
+                using var plan = JsonSerializer.SerializeToDocument(PlanReport.From(Plan), Json.PlanReport);
+                foreach (var field in plan.RootElement.EnumerateObject())
+                {
+                    field.WriteTo(writer);
+                }
+            }
+
+            WriteMirror(writer);
+            WriteVerification(writer);
+            WriteValue(writer, "published", Published, Json.SnapshotSwitch);
+            WriteValue(writer, "deploy", Deploy, Json.DeployOutcome);
+            WriteValue(writer, "inhouse", InHouse, Json.InHouseResult);
+            if (Antivirus is not null)
+            {
+                WriteValue(writer, "antivirus", Antivirus, Json.ClamAvResult);
+            }
+            else if (AntivirusPlan is not null)
+            {
+                writer.WriteStartObject("antivirus");
+                WriteValue(writer, "plan", AntivirusPlan, Json.ClamAvPlan);
+                writer.WriteEndObject();
+            }
+
+            if (AntivirusPackage is not null)
+            {
+                WriteValue(writer, "antivirusPackage", AntivirusPackage, Json.ClamAvPackageResult);
+            }
+
+            writer.WriteEndObject();
         }
 
-        if (AntivirusPackage is not null)
+        return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
+
+    private static void WriteValue<T>(Utf8JsonWriter writer, string name, T? value, JsonTypeInfo<T> type)
+    {
+        if (value is null)
         {
-            json["antivirusPackage"] = JsonSerializer.SerializeToNode(AntivirusPackage, Json.ClamAvPackageResult);
+            writer.WriteNull(name);
+            return;
         }
 
-        return json.ToJsonString(Json.Options);
+        using var document = JsonSerializer.SerializeToDocument(value, type);
+        writer.WritePropertyName(name);
+        document.RootElement.WriteTo(writer);
+    }
+
+    private void WriteMirror(Utf8JsonWriter writer)
+    {
+        if (Mirror is null)
+        {
+            writer.WriteNull("mirror");
+            return;
+        }
+
+        writer.WriteStartObject("mirror");
+        writer.WriteNumber("downloaded", Mirror.Downloaded);
+        writer.WriteNumber("reused", Mirror.Reused);
+        writer.WriteNumber("removed", Mirror.Removed);
+        writer.WriteNumber("resumed", Mirror.Resumed);
+        writer.WriteNumber("retried", Mirror.Retried);
+        writer.WriteNumber("bytesDownloaded", Mirror.BytesDownloaded);
+        writer.WriteNumber("durationSeconds", Math.Round(Mirror.Duration.TotalSeconds, 3));
+        writer.WriteEndObject();
+    }
+
+    private void WriteVerification(Utf8JsonWriter writer)
+    {
+        if (Verification is null)
+        {
+            writer.WriteNull("verification");
+            return;
+        }
+
+        writer.WriteStartObject("verification");
+        writer.WriteNumber("packages", Verification.Packages);
+        writer.WriteNumber("releaseFiles", Verification.ReleaseFiles);
+        writer.WriteNumber("bytesHashed", Verification.BytesHashed);
+        writer.WriteNumber("removedPackages", Verification.RemovedPackages);
+        writer.WriteNumber("previousPackages", Verification.PreviousPackages);
+        writer.WriteNumber("unchangedFiles", Verification.UnchangedFiles);
+        writer.WriteNumber("mirroredFiles", Verification.MirroredFiles);
+        writer.WriteString("mode", Verification.Mode.ToString().ToLowerInvariant());
+        writer.WriteNumber("durationSeconds", Math.Round(Verification.Duration.TotalSeconds, 3));
+        writer.WriteEndObject();
     }
 
     public string ToMarkdown()
