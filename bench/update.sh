@@ -13,6 +13,7 @@
 #        ours      ./build.sh --target=Update --parallel=BENCH_PARALLEL (the host build.sh built, copied aside first)
 #        parallel  the same files our run fetched (its 200s in nginx's log), split round-robin over
 #                  BENCH_PARALLEL `wget -i` processes: one keep-alive connection each, the strongest plain download
+#        synced    the parallel downloads once more, then `sync`: as durable as ours before it publishes (not a target)
 #        wget      wget --mirror of the branch folder, as the manual procedure starts (once)
 #   4. Upstream moves to 3.15.5 with BENCH_CHANGED of the packages changed (same root, unchanged files keep their
 #      modification time), then the incremental update, side by side:
@@ -300,6 +301,8 @@ measure parallel_full2 bash -c "$parallel_wget" "$work/parallel-2" "$work"/paral
 update_command full3 "$work/ours-full-3"
 measure ours_full3 "${update[@]}"
 measure parallel_full3 bash -c "$parallel_wget" "$work/parallel-3" "$work"/parallel-list.*
+# Not a target: the same downloads made as durable as ours before it publishes (its syncfs), to show what that costs.
+measure parallel_full_synced bash -c "$parallel_wget; sync" "$work/parallel-synced" "$work"/parallel-list.*
 full_walls="ours $(f ours_full_seconds) $(f ours_full2_seconds) $(f ours_full3_seconds) s, parallel $(f parallel_full_seconds) $(f parallel_full2_seconds) $(f parallel_full3_seconds) s"
 for contender in ours_full parallel_full; do
   for measure_kind in seconds cpu; do
@@ -489,6 +492,7 @@ load average: $load_start at the start, $load_end at the end$(awk -v l="${load_s
 | full mirror at $latency_ms ms per request | $(f ours_full_distant_seconds) s, $(f ours_full_distant_cpu) s | $parallel parallel \`wget -i\` of the same files: $(f parallel_full_distant_seconds) s, $(f parallel_full_distant_cpu) s | $full_distant_ratio | $(ratio "$(f ours_full_distant_cpu)" "$(f parallel_full_distant_cpu)") | ≤ 1.00 | $(verdict "$full_distant_ratio" '<=' 1.0) |
 | Plan at scale (${scale_counts[*]} packages, 6 indexes) | $scale_rows | — | CPU per 1,000 packages at ${scale_counts[last]} ÷ at ${scale_counts[0]}: $scale_growth (each further 1,000: $scale_marginal_first s, then $scale_marginal_last s) | — | linear (≤ 1.50) | $(verdict "$scale_growth" '<=' 1.5) |
 | Plan at scale, peak memory | $scale_peak_mb MB at ${scale_counts[last]} packages | — | — | — | < 250 MB | $(verdict "$scale_peak_mb" '<=' 250) |
+| full mirror vs the same downloads made durable (not a target) | $(f ours_full_seconds) s, $(f ours_full_cpu) s | $parallel parallel \`wget -i\`, then \`sync\` (ours syncs staging before it publishes): $(f parallel_full_synced_seconds) s, $(f parallel_full_synced_cpu) s | $(ratio "$(f ours_full_seconds)" "$(f parallel_full_synced_seconds)") | $(ratio "$(f ours_full_cpu)" "$(f parallel_full_synced_cpu)") | — | — |
 | CPU per file, full mirror | $(per_file_ms "$(f ours_full_cpu)") ms | parallel wget $(per_file_ms "$(f parallel_full_cpu)") ms | — | $(ratio "$(f ours_full_cpu)" "$(f parallel_full_cpu)") | — | — |
 | full mirror vs wget --mirror | $(f ours_full_seconds) s, $(f ours_full_cpu) s | $(f wget_full_seconds) s, $(f wget_full_cpu) s | $(ratio "$(f ours_full_seconds)" "$(f wget_full_seconds)") | $(ratio "$(f ours_full_cpu)" "$(f wget_full_cpu)") | — | — |
 | the $changed release vs the manual procedure | $(f ours_incremental_seconds) s, $(f ours_incremental_cpu) s | cp -r ($(f cp_r_incremental_seconds) s) + wget --mirror ($(f wget_incremental_seconds) s) = $procedure_seconds s, $procedure_cpu s | $incremental_ratio | $(ratio "$(f ours_incremental_cpu)" "$procedure_cpu") | — | — |
