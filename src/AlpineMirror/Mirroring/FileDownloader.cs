@@ -9,14 +9,23 @@ using Microsoft.Win32.SafeHandles;
 namespace AlpineMirror.Mirroring;
 
 /// <summary>
-/// Streams one upstream file into a temporary beside its target, verifying every chunk as it arrives, and renames it
-/// into place only once the whole file verified (DESIGN.md §4.3, §4.5).
+/// Streams one upstream file towards its target, verifying every chunk as it arrives; the target gets the bytes only
+/// once the whole file verified (DESIGN.md §4.3, §4.5).
 /// </summary>
 /// <remarks>
+/// A file that fits one buffer (a typical package) is held in memory and, once verified, written to a new file created
+/// under the target's own name with O_EXCL: no temporary and no rename for a name nothing holds yet, and an existing
+/// entry, perhaps a hard link into a published snapshot, is never opened. Larger files, a target name already taken and
+/// a leftover of an interrupted run go through a temporary beside the target, renamed over it. A run killed while it
+/// writes such a new file leaves it short or unverified under its name in staging, which the next run's Mirror checks
+/// (size, then hash) before keeping it, like any file staging holds; Verify and the syncfs before publication stand
+/// between staging and what is served either way.
+/// <para>
 /// <see cref="UpstreamClient"/> retries until the response headers arrive; what happens to the body is handled here.
 /// A body cut short or stalled for longer than the client's timeout is resumed with an HTTP Range request from the
 /// bytes already written (a server answering 200 instead of 206 restarts the file and the check). Wrong bytes are
 /// retried from scratch, since a CDN can serve a corrupt copy once. Both share the client's retry budget.
+/// </para>
 /// </remarks>
 /// <param name="roundTrip">Receives the time from each request to its response headers.</param>
 internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOptions options, MirrorCounters counters, RoundTrip roundTrip)
@@ -42,12 +51,11 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
         Uri uri, string target, long size, IReadOnlyList<string> leftovers, Func<IStreamCheck> newCheck, CancellationToken cancellationToken)
     {
         var claimed = Claim(target, leftovers);
-        var temporary = claimed ?? AtomicFile.TemporaryPathFor(target);
-        TemporaryDownload? download = null;
+        Download? download = null;
         var committed = false;
         try
         {
-            download = new TemporaryDownload(temporary, target, newCheck, fresh: claimed is null);
+            download = new Download(target, newCheck, claimed);
             var complete = claimed is not null && download.Replay(size, cancellationToken);
             var failures = 0;
             while (!complete)
@@ -60,7 +68,7 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
                 }
                 catch (Exception e) when (IsInterruption(e, cancellationToken) && failures < options.Retries)
                 {
-                    // Keep what was written: the next request continues from there.
+                    // Keep what was received: the next request continues from there.
                     failures++;
                     counters.Retried();
                     await BackoffAsync(failures, cancellationToken);
@@ -89,7 +97,7 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
             // A cancelled run must not publish a file it was told to abandon, even a complete one.
             cancellationToken.ThrowIfCancellationRequested();
             // Synced with the whole staging file system before Relink publishes it (DESIGN.md §4.3).
-            AtomicFile.CommitUnsynced(download.Path, target);
+            download.Commit();
             committed = true;
             counters.FileDownloaded();
             if (download.Resumed)
@@ -97,23 +105,23 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
                 counters.Resumed();
             }
 
-            // The open handle's file after the rename, which moves the change time: the very file verified, whatever
+            // The open handle's file after the commit (a rename moves the change time): the very file verified, whatever
             // the target's name points at; Verify trusts the target only while it is still this file.
             return download.Status();
         }
         finally
         {
             download?.Dispose();
-            if (!committed)
+            if (!committed && download?.TemporaryPath is { } temporary)
             {
                 DeleteQuietly(temporary);
             }
         }
     }
 
-    private async Task TransferAsync(Uri uri, TemporaryDownload download, CancellationToken cancellationToken)
+    private async Task TransferAsync(Uri uri, Download download, CancellationToken cancellationToken)
     {
-        var start = download.Written;
+        var start = download.Received;
         var sentAt = Stopwatch.GetTimestamp();
         using var response = await client.GetStreamingAsync(uri, start > 0 ? start : null, cancellationToken);
         roundTrip.Answered(sentAt);
@@ -138,57 +146,27 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
 
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        // Pooled: a fresh 128 KiB buffer per download is a large-object allocation per package.
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        // Bytes checked but not yet written. Written whole buffers at a time: a write that ends inside a page makes
-        // the kernel zero the rest of that page first, and a package arrives in several reads of odd sizes.
-        var pending = 0;
-        try
+        while (true)
         {
-            while (true)
-            {
-                if (pending == BufferSize)
-                {
-                    download.Write(buffer.AsSpan(0, pending));
-                    pending = 0;
-                }
-
-                // The timeout bounds silence, not the whole transfer: a large image on a slow link is fine while bytes flow.
-                idle.CancelAfter(options.Timeout);
-                int read;
-                try
-                {
-                    read = await body.ReadAsync(buffer.AsMemory(pending, BufferSize - pending), idle.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new TimeoutException($"no data for {options.Timeout.TotalSeconds:0.###} s after {download.Written + pending} bytes");
-                }
-
-                if (read == 0)
-                {
-                    return;
-                }
-
-                counters.BytesReceived(read);
-                download.Check.Append(buffer.AsSpan(pending, read));
-                pending += read;
-            }
-        }
-        finally
-        {
-            // Also when the body broke off: the check has seen these bytes, so the file must hold them before a resume.
+            // The timeout bounds silence, not the whole transfer: a large image on a slow link is fine while bytes flow.
+            idle.CancelAfter(options.Timeout);
+            int read;
             try
             {
-                if (pending > 0)
-                {
-                    download.Write(buffer.AsSpan(0, pending));
-                }
+                read = await body.ReadAsync(download.FreeSpace(), idle.Token);
             }
-            finally
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                throw new TimeoutException($"no data for {options.Timeout.TotalSeconds:0.###} s after {download.Received} bytes");
             }
+
+            if (read == 0)
+            {
+                return;
+            }
+
+            counters.BytesReceived(read);
+            download.Add(read);
         }
     }
 
@@ -250,48 +228,76 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
         }
     }
 
-    /// <summary>One target's temporary file and the check fed with exactly the bytes it holds.</summary>
+    /// <summary>One target's bytes so far, and the check fed with exactly those bytes.</summary>
     /// <remarks>
-    /// A bare handle written at explicit offsets: no FileStream (whose flock, seeks and thread-pool hop per
-    /// asynchronous write cost more than the 20 KB a typical package holds), and no fsync: the Relink step syncs
-    /// the staging file system once before anything is published.
+    /// The bytes stay in a pooled buffer while they fit it, so a typical package is written once, whole and verified.
+    /// A larger file goes to a temporary beside the target a buffer at a time: a bare handle written at explicit offsets,
+    /// no FileStream (whose flock, seeks and thread-pool hop per asynchronous write cost more than a package), and no
+    /// fsync: the Relink step syncs the staging file system once before anything is published.
     /// </remarks>
-    private sealed class TemporaryDownload : IDisposable
+    private sealed class Download : IDisposable
     {
         private readonly string _target;
         private readonly Func<IStreamCheck> _newCheck;
+        private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        private int _buffered;
         private SafeFileHandle? _file;
+        private long _written;
 
-        public TemporaryDownload(string path, string target, Func<IStreamCheck> newCheck, bool fresh)
+        /// <param name="claimed">A leftover temporary of this target, renamed to a fresh temporary name: it is resumed.</param>
+        public Download(string target, Func<IStreamCheck> newCheck, string? claimed)
         {
-            Path = path;
             _target = target;
             _newCheck = newCheck;
             Check = newCheck();
-            _file = Io(() => LibC.OpenForWriting(path, createNew: fresh, ReadableByAll), "create");
+            if (claimed is not null)
+            {
+                TemporaryPath = claimed;
+                _file = Io(() => LibC.OpenForWriting(claimed, createNew: false, ReadableByAll), "open");
+            }
         }
 
-        public string Path { get; }
+        /// <summary>The temporary beside the target, once there is one.</summary>
+        public string? TemporaryPath { get; private set; }
 
         public IStreamCheck Check { get; private set; }
 
-        public long Written { get; private set; }
+        /// <summary>The bytes received and checked so far, in memory and in the temporary.</summary>
+        public long Received => _written + _buffered;
 
         public bool Resumed { get; set; }
+
+        /// <summary>Where the next bytes go; a full buffer is first written to the temporary.</summary>
+        public Memory<byte> FreeSpace()
+        {
+            if (_buffered == BufferSize)
+            {
+                WriteBuffered();
+            }
+
+            return _buffer.AsMemory(_buffered, BufferSize - _buffered);
+        }
+
+        /// <summary>The next <paramref name="count"/> bytes arrived in <see cref="FreeSpace"/>: checked, then kept.</summary>
+        public void Add(int count)
+        {
+            Check.Append(_buffer.AsSpan(_buffered, count));
+            _buffered += count;
+        }
 
         /// <summary>Feeds a claimed leftover to the check; true when it already is the whole, verified file.</summary>
         public bool Replay(long size, CancellationToken cancellationToken)
         {
             try
             {
-                Written = Io(() => StagedFile.Feed(_file!, Check, size + 1, cancellationToken), "read");
-                if (Written == size)
+                _written = Io(() => StagedFile.Feed(_file!, Check, size + 1, cancellationToken), "read");
+                if (_written == size)
                 {
                     Check.Complete();
                     return true;
                 }
 
-                Resumed = Written > 0;
+                Resumed = _written > 0;
                 return false;
             }
             catch (Exception e) when (e is ChecksumMismatchException or ApkFormatException or SignatureException)
@@ -302,37 +308,78 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
             }
         }
 
-        /// <summary>Appends <paramref name="chunk"/>; a full disk fails here, on the write that caused it.</summary>
-        public void Write(ReadOnlySpan<byte> chunk)
-        {
-            try
-            {
-                LibC.WriteAt(_file!, chunk, Written);
-            }
-            catch (IOException e)
-            {
-                throw new MirrorException(_target, $"write {System.IO.Path.GetFileName(Path)}: {e.Message}", e);
-            }
-
-            Written += chunk.Length;
-        }
-
         public void Restart()
         {
             Check.Dispose();
             Check = _newCheck();
-            Io(() => RandomAccess.SetLength(_file!, 0), "truncate");
-            Written = 0;
+            if (_file is not null)
+            {
+                Io(() => RandomAccess.SetLength(_file, 0), "truncate");
+            }
+
+            _written = 0;
+            _buffered = 0;
             Resumed = false;
         }
 
+        /// <summary>
+        /// Puts the verified bytes at the target: into a new file of the target's name when they are all in memory and
+        /// the name is free, otherwise through the temporary, renamed over the target. A full disk fails here.
+        /// </summary>
+        public void Commit()
+        {
+            if (_file is null && Io(() => LibC.CreateNew(_target, ReadableByAll), "create") is { } created)
+            {
+                _file = created;
+                try
+                {
+                    LibC.WriteAt(created, _buffer.AsSpan(0, _buffered), 0);
+                }
+                catch (IOException e)
+                {
+                    // Created by this download a moment ago: removing it leaves the name as it was.
+                    DeleteQuietly(_target);
+                    throw new MirrorException(_target, $"write {Path.GetFileName(_target)}: {e.Message}", e);
+                }
+
+                return;
+            }
+
+            WriteBuffered();
+            AtomicFile.CommitUnsynced(TemporaryPath!, _target);
+        }
+
         /// <summary>What statx(2) says of the file written, by its handle; null when that cannot be told.</summary>
-        public FileStatus? Status() => LibC.Stat(_file!, out var status) == 0 ? status : null;
+        public FileStatus? Status() => _file is not null && LibC.Stat(_file, out var status) == 0 ? status : null;
 
         public void Dispose()
         {
             Check.Dispose();
             _file?.Dispose();
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        // Appends the buffered bytes to the temporary, created on first need.
+        private void WriteBuffered()
+        {
+            if (_file is null)
+            {
+                var path = AtomicFile.TemporaryPathFor(_target);
+                _file = Io(() => LibC.OpenForWriting(path, createNew: true, ReadableByAll), "create");
+                TemporaryPath = path;
+            }
+
+            try
+            {
+                LibC.WriteAt(_file, _buffer.AsSpan(0, _buffered), _written);
+            }
+            catch (IOException e)
+            {
+                throw new MirrorException(_target, $"write {Path.GetFileName(TemporaryPath)}: {e.Message}", e);
+            }
+
+            _written += _buffered;
+            _buffered = 0;
         }
 
         private T Io<T>(Func<T> operation, string what)
@@ -343,7 +390,7 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
             }
             catch (IOException e)
             {
-                throw new MirrorException(_target, $"{what} {System.IO.Path.GetFileName(Path)}: {e.Message}", e);
+                throw new MirrorException(_target, $"{what} {Path.GetFileName(TemporaryPath ?? _target)}: {e.Message}", e);
             }
         }
 

@@ -124,6 +124,23 @@ internal static class LibC
             : throw new IOException($"could not open '{path}': {Describe(Marshal.GetLastPInvokeError())}");
     }
 
+    /// <summary>
+    /// open(2) with O_CREAT | O_EXCL, without the flock: a new, empty file with <paramref name="mode"/>, or null when the
+    /// name is taken by anything (the existing entry is never opened, so never written through a hard link).
+    /// </summary>
+    /// <exception cref="IOException">open(2) failed otherwise; the message names the path and the errno.</exception>
+    public static SafeFileHandle? CreateNew(string path, UnixFileMode mode)
+    {
+        var descriptor = OpenNative(ref NulTerminated(path)[0], O_RDWR | O_CLOEXEC | O_CREAT | O_EXCL, (uint)mode);
+        if (descriptor >= 0)
+        {
+            return new SafeFileHandle(descriptor, ownsHandle: true);
+        }
+
+        var errno = Marshal.GetLastPInvokeError();
+        return errno == EEXIST ? null : throw new IOException($"could not create '{path}': {Describe(errno)}");
+    }
+
     /// <summary>open(2) for reading without the flock, as a handle for <see cref="RandomAccess"/>.</summary>
     /// <exception cref="IOException">open(2) failed; the message names the path and the errno.</exception>
     public static SafeFileHandle OpenHandleForReading(string path)

@@ -145,6 +145,60 @@ public sealed class MirrorExecutorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Should_create_a_package_that_fits_in_memory_under_its_own_name_with_no_temporary()
+    {
+        // Given an empty staging folder watched for every name created in it
+        var plan = await _bed.PlanAsync();
+        var staging = _bed.NewStaging();
+        Directory.CreateDirectory(Path.Combine(staging, "main/x86_64"));
+        var created = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var watcher = new FileSystemWatcher(Path.Combine(staging, "main/x86_64")) { InternalBufferSize = 64 * 1024 };
+        watcher.Created += (_, e) => created.Enqueue(e.Name!);
+        watcher.Renamed += (_, e) => created.Enqueue(e.Name!);
+        watcher.EnableRaisingEvents = true;
+
+        // When mirrored
+        await _bed.MirrorAsync(plan, staging);
+
+        // Then busybox (smaller than one buffer) appeared once, under its own name, as every package did: no temporary, no rename
+        var busybox = Path.GetFileName(Busybox);
+        Assert.True(new FileInfo(Path.Combine(staging, Busybox)).Length < 128 * 1024);
+        // inotify's events arrive on their own thread: wait for the one that must come
+        for (var waited = 0; !created.Contains(busybox) && waited < 100; waited++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Single(created, name => name == busybox);
+        // (the index is written last, atomically, through a temporary of its own)
+        Assert.DoesNotContain(created, name => AtomicFile.IsTemporary(name) && !name.StartsWith(".APKINDEX.tar.gz.", StringComparison.Ordinal));
+        StagingVerifier.Verify(plan, staging, new VerifySettings());
+    }
+
+    [Fact]
+    public async Task Should_replace_a_staged_hard_link_with_wrong_bytes_and_leave_the_file_it_shares_alone()
+    {
+        // Given staging whose busybox is a hard link to a file outside staging (a published snapshot's) with one byte flipped
+        var plan = await _bed.PlanAsync();
+        var staging = _bed.NewStaging();
+        var outside = Path.Combine(_bed.WorkDirectory, "published-busybox.apk");
+        File.Copy(Path.Combine(_bed.UpstreamBranch, Busybox), outside);
+        FlipByte(outside, 100);
+        var before = File.ReadAllBytes(outside);
+        Directory.CreateDirectory(Path.Combine(staging, "main/x86_64"));
+        ExternalCommand.Require("ln", [outside, Path.Combine(staging, Busybox)]);
+
+        // When mirrored
+        await _bed.MirrorAsync(plan, staging);
+
+        // Then staging holds a new, verified busybox, and the file outside was never written
+        Assert.Equal(before, File.ReadAllBytes(outside));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_bed.UpstreamBranch, Busybox)), File.ReadAllBytes(Path.Combine(staging, Busybox)));
+        Assert.Empty(MirrorTestBed.Temporaries(staging));
+        StagingVerifier.Verify(plan, staging, new VerifySettings());
+    }
+
+    [Fact]
     public async Task Should_replace_a_staged_file_of_the_right_size_whose_bytes_are_wrong()
     {
         // Given a mirrored staging folder in which one package got a flipped byte (same size)
