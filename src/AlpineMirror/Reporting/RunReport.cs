@@ -55,11 +55,12 @@ public sealed record RunReport
             writer.WriteNumber("durationSeconds", Math.Round(Duration.TotalSeconds, 3));
             if (Plan is not null)
             {
-                // Through a document, as every object here: its strings are written escaped as the writer escapes them.
-                using var plan = JsonSerializer.SerializeToDocument(PlanReport.From(Plan), Json.PlanReport);
-                foreach (var field in plan.RootElement.EnumerateObject())
+                // The plan's fields at the top level, each serialized straight into the writer (it holds every package).
+                var plan = PlanReport.From(Plan);
+                foreach (var field in Json.PlanReport.Properties)
                 {
-                    field.WriteTo(writer);
+                    writer.WritePropertyName(field.Name);
+                    JsonSerializer.Serialize(writer, field.Get!(plan), field.PropertyType, Json);
                 }
             }
 
@@ -90,6 +91,7 @@ public sealed record RunReport
         return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
+    // Through a document: a date inside is then written escaped as the writer escapes every string (as the plan's are).
     private static void WriteValue<T>(Utf8JsonWriter writer, string name, T? value, JsonTypeInfo<T> type)
     {
         if (value is null)

@@ -52,7 +52,7 @@ public sealed class RunReportTests
                     Packages = [Strace("5.17-r1", 521_103)],
                     Added = [],
                     Updated = [new PackageUpdate(Strace("5.17-r0", 521_102), Strace("5.17-r1", 521_103))],
-                    Removed = [Strace("5.16-r0", 510_000)],
+                    Removed = [Strace("5.16-r0", 510_000), Strace("5.16-r0", 1_000) with { Name = "libstdc++" }],
                     Unchanged = 9_999,
                     ToFetch = [Strace("5.17-r1", 521_103)],
                     IndexChanged = true,
@@ -110,7 +110,7 @@ public sealed class RunReportTests
                   "arch": "x86_64",
                   "added": 0,
                   "updated": 1,
-                  "removed": 1,
+                  "removed": 2,
                   "unchanged": 9999,
                   "packagesToFetch": 1,
                   "downloadBytes": 521103,
@@ -128,6 +128,11 @@ public sealed class RunReportTests
                       "name": "strace",
                       "version": "5.16-r0",
                       "size": 510000
+                    },
+                    {
+                      "name": "libstdc\u002B\u002B",
+                      "version": "5.16-r0",
+                      "size": 1000
                     }
                   ]
                 }
@@ -167,7 +172,7 @@ public sealed class RunReportTests
                 "downloadBytes": 522103,
                 "added": 0,
                 "updated": 1,
-                "removed": 1
+                "removed": 2
               },
               "mirror": {
                 "downloaded": 8,
