@@ -49,7 +49,7 @@ public sealed class MirrorContext : FrostingContext, IDisposable
 
     public MirrorResult? Mirrored { get; set; }
 
-    /// <summary>The staging file system's flush Mirror started (<see cref="StagingFlush"/>); Relink waits for it.</summary>
+    /// <summary>The staging file system's flushes Mirror started (<see cref="StagingFlush"/>); Relink waits for them.</summary>
     public Task? StagingFlushed { get; set; }
     public VerificationReport? Verified { get; set; }
     public SnapshotSwitch? Published { get; set; }

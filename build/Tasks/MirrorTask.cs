@@ -3,7 +3,6 @@ using AlpineMirror.Build.Hosting;
 using AlpineMirror.Build.Printing;
 using AlpineMirror.Reporting;
 using AlpineMirror.Mirroring;
-using AlpineMirror.Storage;
 using Cake.Core.Diagnostics;
 using Spectre.Console;
 
@@ -22,15 +21,16 @@ public sealed class Mirror : AsyncFrostingTask<MirrorContext>
         using var packageKeys = TrustedKeys.Load(context.Options.Keys);
         var executor = new MirrorExecutor(client, context.ClientOptions);
         var plan = context.RequirePlan();
+        var flush = new StagingFlush(context.StagingPath);
         context.Mirrored = await MirrorProgressPrinter.RunAsync(AnsiConsole.Console, progress => executor.ExecuteAsync(
             plan,
             context.Layout,
             context.StagingPath,
             VerifiedSnapshot.Find(context.Root, plan.PreviousSnapshot),
             new MirrorSettings { Parallel = context.Options.Parallel, Mode = context.Options.Verify, ReleaseKeys = context.LoadReleaseKeys(), PackageKeys = packageKeys },
-            progress,
+            flush.Watch(progress),
             context.Cancellation));
-        context.StagingFlushed = StagingFlush.Begin(context.StagingPath);
+        context.StagingFlushed = flush.Finish();
         var result = context.Mirrored;
         context.Log.Information(
             "Mirrored in {0:0.0} s: {1} files downloaded ({2}), {3} reused, {4} removed, {5} resumed, {6} retried",
