@@ -16,14 +16,13 @@ namespace AlpineMirror.Mirroring;
 /// A file that fits one buffer (a typical package) is held in memory and, once verified, written to a new file created
 /// under the target's own name with O_EXCL: no temporary and no rename for a name nothing holds yet, and an existing
 /// entry, perhaps a hard link into a published snapshot, is never opened. Larger files, a target name already taken and
-/// a leftover of an interrupted run go through a temporary beside the target, renamed over it. A run killed while it
-/// writes such a new file leaves it short or unverified under its name in staging, which the next run's Mirror checks
-/// (size, then hash) before keeping it, like any file staging holds; Verify and the syncfs before publication stand
-/// between staging and what is served either way.
+/// a leftover of an interrupted run go through a temporary beside the target, renamed over it. Targets live in staging
+/// folders, which nothing serves before they are verified and published; a run killed during the one write of a new
+/// name leaves a short file there, which the next run checks (size, then hash) and replaces like any file staging holds.
 /// <para>
 /// <see cref="UpstreamClient"/> retries until the response headers arrive; what happens to the body is handled here.
 /// A body cut short or stalled for longer than the client's timeout is resumed with an HTTP Range request from the
-/// bytes already written (a server answering 200 instead of 206 restarts the file and the check). Wrong bytes are
+/// bytes already received (a server answering 200 instead of 206 restarts the file and the check). Wrong bytes are
 /// retried from scratch, since a CDN can serve a corrupt copy once. Both share the client's retry budget.
 /// </para>
 /// </remarks>
@@ -34,7 +33,7 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
     private const UnixFileMode ReadableByAll =
         UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
-    /// <summary>Downloads <paramref name="uri"/> to <paramref name="target"/>, which ends up replaced or untouched, never half written.</summary>
+    /// <summary>Downloads <paramref name="uri"/> to <paramref name="target"/>, which ends up replaced or untouched, never half written (unless a kill stops the one write of a new name, see the remarks).</summary>
     /// <param name="size">The exact size the trusted metadata gives.</param>
     /// <param name="leftovers">Temporaries of this target left by an interrupted run; the longest is resumed, the others deleted.</param>
     /// <param name="newCheck">Creates the check a fresh attempt feeds.</param>
