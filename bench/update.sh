@@ -9,7 +9,7 @@
 #   2. Generates a signed upstream of BENCH_PACKAGES packages of about BENCH_BYTES each (point release 3.15.4) with
 #      `AlpineMirror.Benchmarks generate-upstream`, and serves it with a private nginx (own config, pid and logs in
 #      the work folder, autoindex on, a free port on 127.0.0.1), stopped on exit.
-#   3. Full mirror into an empty root, side by side, three rounds of ours and parallel interleaved (medians):
+#   3. Full mirror into an empty root, side by side, BENCH_ROUNDS rounds of ours and parallel interleaved (medians):
 #        ours      ./build.sh --target=Update --parallel=BENCH_PARALLEL (the host build.sh built, copied aside first)
 #        parallel  the same files our run fetched (its 200s in nginx's log), split round-robin over
 #                  BENCH_PARALLEL `wget -i` processes: one keep-alive connection each, the strongest plain download
@@ -50,7 +50,7 @@
 # deleting a large tree (a previous run's work folder, other tests) whoever creates files pays kernel time for it.
 # The script deletes nothing until it has measured everything; leave a few minutes between runs.
 #
-# Environment: BENCH_PACKAGES (10000), BENCH_BYTES (20000), BENCH_CHANGED (0.01), BENCH_PARALLEL (8), BENCH_SEED (1),
+# Environment: BENCH_PACKAGES (10000), BENCH_BYTES (20000), BENCH_CHANGED (0.01), BENCH_PARALLEL (8), BENCH_SEED (1), BENCH_ROUNDS (5),
 # BENCH_LATENCY_MS (20), BENCH_SCALE ("12500 25000 50000"),
 # BENCH_WORK (a new folder under ${TMPDIR:-/tmp}; it must not exist yet), BENCH_KEEP=1 keeps the work folder.
 # Takes about 7 minutes on 2 cores, mostly generating the two upstream releases and the two full mirrors at
@@ -63,8 +63,10 @@ package_bytes="${BENCH_BYTES:-20000}"
 changed="${BENCH_CHANGED:-0.01}"
 parallel="${BENCH_PARALLEL:-8}"
 seed="${BENCH_SEED:-1}"
+rounds="${BENCH_ROUNDS:-5}"
 latency_ms="${BENCH_LATENCY_MS:-20}"
 read -r -a scale_counts <<<"${BENCH_SCALE:-12500 25000 50000}"
+[[ "$rounds" =~ ^[0-9]+$ ]] && ((rounds >= 2)) || { echo "bench/update.sh: BENCH_ROUNDS: expected a whole number of at least 2 (round 2's root is reused), got '$rounds'" >&2; exit 1; }
 branch=v3.15
 bench_project="$repo/tests/AlpineMirror.Benchmarks"
 
@@ -286,7 +288,7 @@ wget_mirror=(wget --mirror --no-parent --no-host-directories --cut-dirs=1 -e rob
 parallel_wget='for list in "$@"; do wget -q -nc -x -nH -P "$0" -i "$list" & done; wait'
 
 # --- 3. full mirror --------------------------------------------------------------------------------------------
-say "Full mirror: three rounds of ours and the parallel reference, interleaved; medians"
+say "Full mirror: $rounds rounds of ours and the parallel reference, interleaved; medians"
 update_command full
 measure ours_full "${update[@]}"
 awk '$3 == 200 { print base $2 }' base="$base_url" "$work/logs/ours_full.requests" >"$work/full-urls.txt"
@@ -295,18 +297,34 @@ measure parallel_full bash -c "$parallel_wget" "$work/parallel" "$work"/parallel
 # Round 2's root is also where the 1 % release at a distance starts: its own published 3.15.4, as an operator's root
 # would be (a copy of the first root would carry publication records naming other folders, so its previous snapshot
 # would rightly be hashed in full as an unknown folder). Every round writes into new folders: nothing is deleted.
-update_command full2 "$work/ours-latency"
-measure ours_full2 "${update[@]}"
-measure parallel_full2 bash -c "$parallel_wget" "$work/parallel-2" "$work"/parallel-list.*
-update_command full3 "$work/ours-full-3"
-measure ours_full3 "${update[@]}"
-measure parallel_full3 bash -c "$parallel_wget" "$work/parallel-3" "$work"/parallel-list.*
+for ((round = 2; round <= rounds; round++)); do
+  if ((round == 2)); then round_root="$work/ours-latency"; else round_root="$work/ours-full-$round"; fi
+  update_command "full$round" "$round_root"
+  measure "ours_full$round" "${update[@]}"
+  measure "parallel_full$round" bash -c "$parallel_wget" "$work/parallel-$round" "$work"/parallel-list.*
+done
 # Not a target: the same downloads made as durable as ours before it publishes (its syncfs), to show what that costs.
 measure parallel_full_synced bash -c "$parallel_wget; sync" "$work/parallel-synced" "$work"/parallel-list.*
-full_walls="ours $(f ours_full_seconds) $(f ours_full2_seconds) $(f ours_full3_seconds) s, parallel $(f parallel_full_seconds) $(f parallel_full2_seconds) $(f parallel_full3_seconds) s"
-for contender in ours_full parallel_full; do
+# Each round's own ratio too: on a shared machine one slow round can fall to either side.
+round_names=(full)
+for ((round = 2; round <= rounds; round++)); do round_names+=("full$round"); done
+full_walls="ours"
+for name in "${round_names[@]}"; do full_walls+=" $(f "ours_${name}_seconds")"; done
+full_walls+=" s, parallel"
+for name in "${round_names[@]}"; do full_walls+=" $(f "parallel_${name}_seconds")"; done
+full_walls+=" s, ratio per round"
+ours_ahead=0
+for name in "${round_names[@]}"; do
+  round_ratio=$(ratio "$(f "ours_${name}_seconds")" "$(f "parallel_${name}_seconds")")
+  full_walls+=" $round_ratio"
+  [[ "$(verdict "$round_ratio" '<=' 1.0)" != met ]] || ours_ahead=$((ours_ahead + 1))
+done
+full_walls+="; ours at most as long in $ours_ahead of $rounds rounds"
+for contender in ours parallel; do
   for measure_kind in seconds cpu; do
-    figure[${contender}_$measure_kind]=$(median "$(f "${contender}_$measure_kind")" "$(f "${contender}2_$measure_kind")" "$(f "${contender}3_$measure_kind")")
+    values=()
+    for name in "${round_names[@]}"; do values+=("$(f "${contender}_${name}_$measure_kind")"); done
+    figure[${contender}_full_$measure_kind]=$(median "${values[@]}")
   done
 done
 measure wget_full "${wget_mirror[@]}" -P "$work/wget/3.15.4" "$base_url/$branch/"
@@ -484,7 +502,7 @@ load average: $load_start at the start, $load_end at the end$(awk -v l="${load_s
 
 | measure | ours (wall, CPU) | reference (wall, CPU) | ratio wall | ratio CPU | target | verdict |
 |---|---|---|---|---|---|---|
-| full mirror, $full_files files, $(mb "$(f ours_full_bytes)") MB, every byte verified, median of 3 | $(f ours_full_seconds) s, $(f ours_full_cpu) s | $parallel parallel \`wget -i\` of the same files: $(f parallel_full_seconds) s, $(f parallel_full_cpu) s | $full_ratio | $(ratio "$(f ours_full_cpu)" "$(f parallel_full_cpu)") | ≤ 1.00 | $(verdict "$full_ratio" '<=' 1.0) |
+| full mirror, $full_files files, $(mb "$(f ours_full_bytes)") MB, every byte verified, median of $rounds | $(f ours_full_seconds) s, $(f ours_full_cpu) s | $parallel parallel \`wget -i\` of the same files: $(f parallel_full_seconds) s, $(f parallel_full_cpu) s | $full_ratio | $(ratio "$(f ours_full_cpu)" "$(f parallel_full_cpu)") | ≤ 1.00 | $(verdict "$full_ratio" '<=' 1.0) |
 | new $changed point release, verified and published | $(f ours_incremental_seconds) s, $(f ours_incremental_cpu) s | rsync -a --delete --link-dest, local file system, no daemon: $(f rsync_incremental_seconds) s, $(f rsync_incremental_cpu) s | $rsync_ratio | $(ratio "$(f ours_incremental_cpu)" "$(f rsync_incremental_cpu)") | ≤ 1.00 | $(verdict "$rsync_ratio" '<=' 1.0) |
 | no-op update, median of 3 | $noop_seconds s, $noop_cpu s; $(f ours_noop1_requests) requests ($(status_counts ours_noop1)) | — | — | — | ≤ 0.40 s | $(verdict "$noop_seconds" '<=' 0.4) |
 | no-op requests | $(f ours_noop1_requests), $(f ours_noop2_requests), $(f ours_noop3_requests) | — | — | — | ≤ 3 | $(verdict "$(printf '%s\n' "$(f ours_noop1_requests)" "$(f ours_noop2_requests)" "$(f ours_noop3_requests)" | sort -g | tail -n 1)" '<=' 3) |
