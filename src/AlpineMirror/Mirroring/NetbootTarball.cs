@@ -37,9 +37,9 @@ internal static class NetbootTarball
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
                 var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = ReadableByAll };
+                // No fsync per file: this is staging, which Relink syncs as a whole before publishing (DESIGN.md §4).
                 using var file = new FileStream(target, options);
                 data.CopyTo(file, BufferSize);
-                file.Flush(flushToDisk: true);
             }
             catch (IOException e)
             {
