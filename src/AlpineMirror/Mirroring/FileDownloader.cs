@@ -111,7 +111,8 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
         finally
         {
             download?.Dispose();
-            if (!committed && download?.TemporaryPath is { } temporary)
+            // The claimed leftover too when the download could not even start on it.
+            if (!committed && (download?.TemporaryPath ?? claimed) is { } temporary)
             {
                 DeleteQuietly(temporary);
             }
@@ -238,7 +239,7 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
     {
         private readonly string _target;
         private readonly Func<IStreamCheck> _newCheck;
-        private readonly byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        private readonly byte[] _buffer;
         private int _buffered;
         private SafeFileHandle? _file;
         private long _written;
@@ -252,8 +253,18 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
             if (claimed is not null)
             {
                 TemporaryPath = claimed;
-                _file = Io(() => LibC.OpenForWriting(claimed, createNew: false, ReadableByAll), "open");
+                try
+                {
+                    _file = Io(() => LibC.OpenForWriting(claimed, createNew: false, ReadableByAll), "open");
+                }
+                catch
+                {
+                    Check.Dispose();
+                    throw;
+                }
             }
+
+            _buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         }
 
         /// <summary>The temporary beside the target, once there is one.</summary>
