@@ -255,7 +255,7 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
                 TemporaryPath = claimed;
                 try
                 {
-                    _file = Io(() => LibC.OpenForWriting(claimed, createNew: false, ReadableByAll), "open");
+                    _file = Io(() => LibC.OpenForWriting(claimed), "open");
                 }
                 catch
                 {
@@ -375,7 +375,7 @@ internal sealed class FileDownloader(UpstreamClient client, UpstreamClientOption
             if (_file is null)
             {
                 var path = AtomicFile.TemporaryPathFor(_target);
-                _file = Io(() => LibC.OpenForWriting(path, createNew: true, ReadableByAll), "create");
+                _file = Io(() => LibC.CreateNew(path, ReadableByAll) ?? throw new IOException($"could not create '{path}': the name is taken"), "create");
                 TemporaryPath = path;
             }
 

@@ -110,15 +110,11 @@ internal static class LibC
         }
     }
 
-    /// <summary>
-    /// open(2) for reading and writing without the flock .NET takes on every file it opens: a new file with
-    /// <paramref name="mode"/> (failing if the name exists) when <paramref name="createNew"/>, else an existing one.
-    /// </summary>
+    /// <summary>open(2) of an existing file for reading and writing, without the flock .NET takes on every file it opens.</summary>
     /// <exception cref="IOException">open(2) failed; the message names the path and the errno.</exception>
-    public static SafeFileHandle OpenForWriting(string path, bool createNew, UnixFileMode mode)
+    public static SafeFileHandle OpenForWriting(string path)
     {
-        var flags = O_RDWR | O_CLOEXEC | (createNew ? O_CREAT | O_EXCL : 0);
-        var descriptor = OpenNative(ref NulTerminated(path)[0], flags, (uint)mode);
+        var descriptor = OpenNative(ref NulTerminated(path)[0], O_RDWR | O_CLOEXEC, 0);
         return descriptor >= 0
             ? new SafeFileHandle(descriptor, ownsHandle: true)
             : throw new IOException($"could not open '{path}': {Describe(Marshal.GetLastPInvokeError())}");
